@@ -5,10 +5,12 @@
  *   images of 28x28 uint8, labels 0..9).
  * - Fashion-MNIST: the `fashion-mnist` package stores one JSON file per
  *   class, `src/clothes/<label>.json` = `{"data": [[784 ints 0..255], ...]}`,
- *   7,000 images per class (7,002 for class 0) and no train/test split.
- *   modescope's convention: the first 6,000 of each class are 'train', the
- *   rest 'test'; this matches the official split's sizes, not necessarily
- *   its members.
+ *   7,000 images per class and no train/test split. The files look
+ *   converted from the Kaggle CSVs, test file first: class 0 holds two
+ *   empty rows, at index 1000 and at the end, exactly where the test and
+ *   train files ended. modescope therefore skips empty rows and takes the
+ *   first 1,000 images of each class as 'test' and the other 6,000 as
+ *   'train', which gives the official split's sizes (60,000 / 10,000).
  * - Stacked MNIST (VEEGAN, PacGAN): three MNIST training digits drawn
  *   independently become the R, G and B channels of one 28x28x3 image;
  *   the mode is the digit triple, 100 d_R + 10 d_G + d_B, one of 1000.
@@ -73,7 +75,7 @@ export function loadMnist(split: Split): LabeledImages {
   return out;
 }
 
-const FASHION_TRAIN_PER_CLASS = 6000;
+const FASHION_TEST_PER_CLASS = 1000;
 
 /** Fashion-MNIST images and labels of one split (see the file comment). */
 export function loadFashionMnist(split: Split): LabeledImages {
@@ -87,9 +89,8 @@ export function loadFashionMnist(split: Split): LabeledImages {
     const file = path.join(dir, `${c}.json`);
     const all = parseClothesJson(readFile(file), `fashion-mnist (${file})`);
     const n = all.length / 784;
-    const [lo, hi] =
-      split === 'train' ? [0, Math.min(n, FASHION_TRAIN_PER_CLASS)]
-      : [Math.min(n, FASHION_TRAIN_PER_CLASS), n];
+    const cut = Math.min(n, FASHION_TEST_PER_CLASS);
+    const [lo, hi] = split === 'test' ? [0, cut] : [cut, n];
     parts.push(all.subarray(lo * 784, hi * 784));
     counts.push(hi - lo);
   }
@@ -121,7 +122,7 @@ function readFile(file: string): Uint8Array {
 
 /**
  * Reads `{"data": [[v, ...], ...]}` with rows of 784 integers in 0..255
- * into `[rows, 784]` uint8. A byte scanner rather than JSON.parse: the ten
+ * into `[rows, 784]` uint8, skipping empty rows. A byte scanner rather than JSON.parse: the ten
  * files hold 55 million numbers, which as JS arrays would need gigabytes.
  */
 export function parseClothesJson(buf: Uint8Array, where: string): Uint8Array {
@@ -157,8 +158,11 @@ export function parseClothesJson(buf: Uint8Array, where: string): Uint8Array {
       col = 0;
     } else if (b === 0x5d) {
       if (col < 0) return finish(rows, bad); // the outer list's end
-      if (col !== 784) bad(`row ${rows.length} has ${col} values, not 784`);
-      rows.push(row);
+      // Empty rows are conversion leftovers (see the file comment).
+      if (col !== 784 && col !== 0) {
+        bad(`row ${rows.length} has ${col} values, not 784`);
+      }
+      if (col === 784) rows.push(row);
       row = new Uint8Array(784);
       col = -1;
     } else if (b !== 0x2c && b !== 0x20 && b !== 0x0a && b !== 0x0d) {

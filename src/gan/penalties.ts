@@ -55,7 +55,7 @@ export function gradientPenalty(
     where,
     'fake.shape',
     `real's shape ${describe(real.shape)} (rank >= 2)`,
-    describe(fake.shape),
+    fake.shape,
   );
   const batch = real.shape[0]!;
   check(
@@ -63,7 +63,7 @@ export function gradientPenalty(
     where,
     'alpha.shape',
     `[${batch}]`,
-    describe(alpha.shape),
+    alpha.shape,
   );
   const a = tf.reshape(alpha, [batch, ...Array(real.rank - 1).fill(1)]);
   // fake + alpha (real - fake) = alpha real + (1 - alpha) fake

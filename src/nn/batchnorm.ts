@@ -8,7 +8,7 @@
  * unchanged.
  */
 import { tf } from '../runtime/tf.js';
-import { check, describe } from '../util/errors.js';
+import { check } from '../util/errors.js';
 import { scalar } from './util.js';
 
 export interface BatchNormOptions {
@@ -58,7 +58,7 @@ export function batchNorm(
       'batchNorm',
       `${name}.shape`,
       `[${c}] (the channels of x)`,
-      describe(t.shape),
+      t.shape,
     );
   }
   const axes = [...Array(x.rank - 1).keys()];

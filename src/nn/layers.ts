@@ -7,9 +7,9 @@
  * R1). Shape checks are plain JavaScript and cost nothing next to the ops.
  */
 import { tf } from '../runtime/tf.js';
-import { check, describe } from '../util/errors.js';
+import { check, describe, UserRangeError } from '../util/errors.js';
 
-/** Throws unless `t` has rank `rank`. */
+/** Throws unless `t` has rank `rank`; `dims` names the expected axes. */
 export function checkRank(
   t: tf.Tensor,
   rank: number,
@@ -17,13 +17,12 @@ export function checkRank(
   what: string,
   dims: string,
 ): void {
-  check(
-    t.rank === rank,
-    where,
-    `${what}`,
-    `rank ${rank} ${dims}`,
-    `rank ${t.rank} (shape ${describe(t.shape)})`,
-  );
+  if (t.rank !== rank) {
+    throw new UserRangeError(
+      `${where}: ${what} must be rank ${rank} ${dims}, but got rank ` +
+        `${t.rank} (shape ${describe(t.shape)})`,
+    );
+  }
 }
 
 /**

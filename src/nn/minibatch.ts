@@ -12,7 +12,7 @@
  * Cost: the pairwise differences are a `[batch, batch, B, C]` tensor.
  */
 import { tf } from '../runtime/tf.js';
-import { check, describe } from '../util/errors.js';
+import { check } from '../util/errors.js';
 import { checkRank } from './layers.js';
 import { scalar } from './util.js';
 
@@ -44,14 +44,14 @@ export function minibatchDiscrimination(
     where,
     'T.shape',
     `[${a}, ${B * C}] ([A, B * C])`,
-    describe(t.shape),
+    t.shape,
   );
   check(
     bias.rank === 1 && bias.shape[0] === B,
     where,
     'bias.shape',
     `[${B}]`,
-    describe(bias.shape),
+    bias.shape,
   );
   const m = tf.reshape(tf.matMul(f as tf.Tensor2D, t as tf.Tensor2D), [
     batch,

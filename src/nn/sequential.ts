@@ -8,7 +8,7 @@
  * discrimination layer `mbd` owns `mbd/T` and `mbd/b`.
  */
 import { tf } from '../runtime/tf.js';
-import { check, describe, UserError } from '../util/errors.js';
+import { check, UserError } from '../util/errors.js';
 import type { Rng } from '../util/rng.js';
 import { batchNorm } from './batchnorm.js';
 import { initBatchNorm, initBias, initWeight, type InitKind } from './init.js';
@@ -199,7 +199,7 @@ export function sequential(
         name,
         'x.shape',
         `[batch, ${inputShape.join(', ')}]`,
-        describe(x.shape),
+        x.shape,
       );
       // Evaluation returns the state object itself; training a copy whose
       // batch-norm and spectral-norm entries are replaced.

@@ -18,7 +18,7 @@
  * training steps achieve.
  */
 import { tf } from '../runtime/tf.js';
-import { check, describe } from '../util/errors.js';
+import { check } from '../util/errors.js';
 import { stopGradient } from './util.js';
 
 export interface SpectralNormResult {
@@ -66,7 +66,7 @@ export function spectralNormalize(
     'spectralNormalize',
     'u.shape',
     `[${out}] (the last axis of w)`,
-    describe(u.shape),
+    u.shape,
   );
   // m is W^T: `[rest, out]`, a free reshape of the stored layout.
   const m = tf.reshape(w, [-1, out]) as tf.Tensor2D;

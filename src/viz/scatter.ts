@@ -158,6 +158,8 @@ export function renderScatter(file: string, opts: ScatterOptions): PictureInfo {
     }
   }
 
+  // The frame goes under the points, so that clamped outliers show on it.
+  frame(c);
   const s = opts.samples;
   const n = s.length / 2;
   const radius = opts.pointRadius ?? (n > 20000 ? 1 : 1.5);
@@ -182,7 +184,6 @@ export function renderScatter(file: string, opts: ScatterOptions): PictureInfo {
     }
     c.disc(cx, cy, radius, FAKE, alpha);
   }
-  frame(c);
   c.save(file);
   return { range, width: size, height: size, clamped };
 }

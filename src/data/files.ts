@@ -87,7 +87,9 @@ export function readDataFile(file: string, opts: FileOptions = {}): FileArray {
   let data: Float32Array;
   if (isImage && isUint8) {
     data = new Float32Array(n * rowSize);
-    for (let i = 0; i < data.length; i++) data[i] = UINT8_TO_UNIT[raw.data[i]!]!;
+    for (let i = 0; i < data.length; i++) {
+      data[i] = UINT8_TO_UNIT[raw.data[i]!]!;
+    }
   } else {
     data = toFloat32(raw).subarray(0, n * rowSize);
   }

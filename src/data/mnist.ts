@@ -122,8 +122,9 @@ function readFile(file: string): Uint8Array {
 
 /**
  * Reads `{"data": [[v, ...], ...]}` with rows of 784 integers in 0..255
- * into `[rows, 784]` uint8, skipping empty rows. A byte scanner rather than JSON.parse: the ten
- * files hold 55 million numbers, which as JS arrays would need gigabytes.
+ * into `[rows, 784]` uint8, skipping empty rows. A byte scanner rather
+ * than JSON.parse: the ten files hold 55 million numbers, which as JS
+ * arrays would briefly take several hundred megabytes.
  */
 export function parseClothesJson(buf: Uint8Array, where: string): Uint8Array {
   const bad = (what: string): never => {

@@ -231,7 +231,9 @@ function histogram(p: Float32Array, r: Range, bins: number): Float64Array {
 function blur(h: Float64Array, n: number, sigma: number): Float64Array {
   const r = Math.ceil(3 * sigma);
   const w = new Float64Array(2 * r + 1);
-  for (let i = -r; i <= r; i++) w[i + r] = Math.exp(-(i * i) / (2 * sigma ** 2));
+  for (let i = -r; i <= r; i++) {
+    w[i + r] = Math.exp(-(i * i) / (2 * sigma ** 2));
+  }
   const tmp = new Float64Array(n * n);
   const out = new Float64Array(n * n);
   for (let y = 0; y < n; y++) {

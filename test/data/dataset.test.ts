@@ -13,7 +13,7 @@ process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
 
 const LIST = 'ring8, grid25, spiral, mnist, fashion-mnist, stacked-mnist';
 
-test('loadDataset ring8 [256,2]: full reference mixture, train weights', async () => {
+test('loadDataset ring8 [256,2]: full reference, train weights', async () => {
   const d = await loadDataset('ring8', { drop: [1] });
   assert.deepEqual(d.sampleShape, [2]);
   assert.equal(d.size, Infinity);

@@ -67,7 +67,8 @@ test('modeStats ring8 [4,2] off every mode -> covered 0, hq 0', () => {
   close(s.kl, 1.5 * Math.log(2), 1e-12, 'kl');
 });
 
-test('modeStats ring8 [4,2] 3 on mode 0, 1 off mode 1 -> kl 3/4 ln 6 + 1/4 ln 2', () => {
+test('modeStats ring8 [4,2] 3 on mode 0, 1 off -> kl 3/4 ln 6 + 1/4 ln 2',
+  () => {
   const pts = onModes([0, 0, 0, 1]);
   pts[6]! += 0.5; // far from mode 1 but still nearest to it
   const s = modeStats(pts, ring);

@@ -12,10 +12,11 @@
  * no_grad. Since u' = W v^T / ||W v^T||, sigma equals ||W v^T||, which is
  * how it is computed here.
  *
- * Evaluation mode runs no iteration and keeps u: v = normalise(u W) and
- * sigma = ||W v^T|| = ||u W||. PyTorch instead stores v as well and reuses
- * it; the two agree once the iteration has converged, which a few hundred
- * training steps achieve.
+ * Evaluation mode computes the same v and sigma but returns u unchanged.
+ * PyTorch's evaluation instead reuses the v stored by the last training
+ * call (sigma = ||W v_stored^T||); only u is persisted here, so evaluation
+ * takes one more half step of the iteration. The two agree once the
+ * iteration has converged, which a few hundred training steps achieve.
  */
 import { tf } from '../runtime/tf.js';
 import { check } from '../util/errors.js';

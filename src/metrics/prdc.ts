@@ -77,7 +77,8 @@ export function prdcSingleK(real: Matrix, fake: Matrix, k: number): PrdcResult {
   return {
     precision: precHits / m,
     recall: rec / n,
-    density: dens / (k * m),
+    // The reference's order of operations, so the float agrees exactly.
+    density: (1 / k) * (dens / m),
     coverage: cov / n,
     warnings: [],
   };

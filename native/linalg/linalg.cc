@@ -30,6 +30,7 @@ void dsyevd_(const char* jobz, const char* uplo, const int* n, double* a,
              int* iwork, const int* liwork, int* info);
 }
 
+#ifndef MODESCOPE_NO_BLAS
 namespace {
 
 constexpr int kTile = 1024;
@@ -307,7 +308,16 @@ Napi::Value PrdcCounts(const Napi::CallbackInfo& info) {
   return out;
 }
 
+}  // namespace
+#endif  // MODESCOPE_NO_BLAS
+
+namespace {
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+#ifdef MODESCOPE_NO_BLAS
+  // Built without BLAS / LAPACK: export nothing, so the JS kernels run.
+  return exports;
+#else
   exports.Set("meanCov", Napi::Function::New(env, MeanCov));
   exports.Set("eigh", Napi::Function::New(env, Eigh));
   exports.Set("fidProductEigenvalues",
@@ -315,6 +325,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("knnRadii", Napi::Function::New(env, KnnRadii));
   exports.Set("prdcCounts", Napi::Function::New(env, PrdcCounts));
   return exports;
+#endif
 }
 
 }  // namespace

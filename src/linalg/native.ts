@@ -52,7 +52,10 @@ export function linalgAddon(): { addon: LinalgAddon | null; reason: string } {
   }
   try {
     const addon = createRequire(import.meta.url)(file) as LinalgAddon;
-    cached = { addon, reason: 'loaded' };
+    // Built without BLAS (native/linalg/has-blas.mjs), it exports nothing.
+    cached = typeof addon.meanCov === 'function'
+      ? { addon, reason: 'loaded' }
+      : { addon: null, reason: 'built without BLAS / LAPACK' };
   } catch (e) {
     cached = { addon: null, reason: `failed to load: ${(e as Error).message}` };
   }

@@ -1,4 +1,7 @@
 /** Every `modescope` subcommand, in the order --help lists them. */
 import type { Command } from '../framework.js';
+import { demoCommand } from './demo.js';
+import { presetsCommand } from './presets.js';
+import { trainCommand } from './train.js';
 
-export const COMMANDS: Command[] = [];
+export const COMMANDS: Command[] = [demoCommand, trainCommand, presetsCommand];

@@ -9,6 +9,7 @@
  */
 import { tf } from '../runtime/tf.js';
 import { check, describe } from '../util/errors.js';
+import { ensureSecondOrderGradients } from '../nn/gradients.js';
 import { scalar } from '../nn/util.js';
 
 /** Critic outputs `[n, 1]` (or any shape) for inputs `[batch, ...]`. */
@@ -21,6 +22,8 @@ const NORM_EPS = 1e-12;
 
 /** d sum(critic(x)) / dx: `[batch, ...]`, each row its sample's gradient. */
 function inputGradient(critic: Critic, x: tf.Tensor): tf.Tensor {
+  // The penalty's own gradient differentiates this one: see gradients.ts.
+  ensureSecondOrderGradients();
   return tf.grad((xi: tf.Tensor) => tf.sum(critic(xi)))(x);
 }
 

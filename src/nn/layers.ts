@@ -8,6 +8,7 @@
  */
 import { tf } from '../runtime/tf.js';
 import { check, describe, UserRangeError } from '../util/errors.js';
+import { ensureSecondOrderGradients } from './gradients.js';
 
 /** Throws unless `t` has rank `rank`; `dims` names the expected axes. */
 export function checkRank(
@@ -163,6 +164,7 @@ export function activate(
   kind: Activation,
   leak = 0.2,
 ): tf.Tensor {
+  ensureSecondOrderGradients();
   switch (kind) {
     case 'relu':
       return tf.relu(x);
@@ -176,36 +178,3 @@ export function activate(
       return x;
   }
 }
-
-/**
- * Registers the gradient of Conv2DBackpropFilter, which tfjs-core lacks.
- *
- * It is needed whenever a conv weight's gradient is itself differentiated:
- * an unrolled GAN differentiates the discriminator's simulated updates.
- * The filter gradient F(x, dy) is bilinear and satisfies
- * <ddF, F(x, dy)> = <conv2d(x, ddF), dy>, so its gradient with respect to dy
- * is conv2d(x, ddF) and with respect to x is conv2DBackpropInput(dy, ddF).
- */
-function registerConvFilterGradient(): void {
-  if (tf.getGradient('Conv2DBackpropFilter') !== undefined) return;
-  tf.registerGradient({
-    kernelName: 'Conv2DBackpropFilter',
-    inputsToSave: ['x', 'dy'],
-    gradFunc: (ddf, saved, attrs) => {
-      const [x, dy] = saved as [tf.Tensor4D, tf.Tensor4D];
-      const a = attrs as unknown as {
-        strides: [number, number] | number;
-        pad: 'valid';
-        dataFormat: 'NHWC';
-        dimRoundingMode?: 'floor';
-      };
-      const f = ddf as tf.Tensor4D;
-      return {
-        x: () =>
-          tf.conv2dTranspose(dy, f, x.shape, a.strides, a.pad),
-        dy: () => tf.conv2d(x, f, a.strides, a.pad),
-      };
-    },
-  });
-}
-registerConvFilterGradient();

@@ -13,6 +13,7 @@
  */
 import { tf } from '../runtime/tf.js';
 import { check } from '../util/errors.js';
+import { ensureSecondOrderGradients } from './gradients.js';
 import { checkRank } from './layers.js';
 import { scalar } from './util.js';
 
@@ -35,6 +36,7 @@ export function minibatchDiscrimination(
   bias: tf.Tensor,
   opts: MinibatchOptions,
 ): tf.Tensor2D {
+  ensureSecondOrderGradients();
   const { B, C } = opts;
   const where = 'minibatchDiscrimination';
   checkRank(f, 2, where, 'f', '[batch, A]');

@@ -42,7 +42,7 @@ const EPS = 1e-12;
 const powerStep = tf.customGrad(((m: tf.Tensor2D, u: tf.Tensor) => {
   const x = tf.matMul(m, tf.reshape(u, [-1, 1]) as tf.Tensor2D);
   return {
-    value: tf.div(x, tf.add(tf.norm(x), EPS)),
+    value: tf.mul(x, tf.rsqrt(tf.add(tf.sum(tf.square(x)), EPS * EPS))),
     gradFunc: () => [tf.zerosLike(m), tf.zerosLike(u)],
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
@@ -75,7 +75,7 @@ export function spectralNormalize(
   const vt = powerStep(m, u);
   // (W v^T)^T = v m: `[1, out]`; its norm is sigma.
   const wv = tf.matMul(vt, m, true, false);
-  const sigma = tf.norm(wv);
+  const sigma = tf.sqrt(tf.sum(tf.square(wv)));
   const wn = tf.div(w, sigma);
   if (!opts.training) return { w: wn, u, sigma };
   const uNew = stopGradient(tf.reshape(tf.div(wv, sigma), [out]));

@@ -1,0 +1,31 @@
+// Fused Adam update (see kernels.h for the formula and its source).
+#include <cmath>
+
+#include "kernels.h"
+#include "pool.h"
+
+namespace ms {
+
+void adam(const float* p, const float* g, const float* m, const float* v,
+          float* p2, float* m2, float* v2, long n, float lr, float b1,
+          float b2, float eps, int step) {
+  // Bias corrections in double: 1 - b2^t is tiny for small t.
+  const double bc1 = 1.0 - std::pow((double)b1, step);
+  const double bc2 = 1.0 - std::pow((double)b2, step);
+  const float stepSize = (float)(lr / bc1);
+  const float invSqrtBc2 = (float)(1.0 / std::sqrt(bc2));
+  const float c1 = 1.f - b1, c2 = 1.f - b2;
+  parallel_for(n, 256, 8.0, [&](long i0, long i1) {
+    for (long i = i0; i < i1; ++i) {
+      float gi = g[i];
+      float mi = b1 * m[i] + c1 * gi;
+      float vi = b2 * v[i] + c2 * gi * gi;
+      m2[i] = mi;
+      v2[i] = vi;
+      // PyTorch: p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps)
+      p2[i] = p[i] - stepSize * mi / (std::sqrt(vi) * invSqrtBc2 + eps);
+    }
+  });
+}
+
+}  // namespace ms

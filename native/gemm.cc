@@ -1,0 +1,301 @@
+// Single-precision GEMM: packed panels and a register-blocked micro-kernel
+// (the Goto/BLIS scheme: Goto & van de Geijn, "Anatomy of High-Performance
+// Matrix Multiplication", ACM TOMS 2008).
+//
+// Dimension legend: C[M,N] = op(A)[M,K] op(B)[K,N]. Loops: jc over N in NC
+// columns, pc over K in KC, ic over M in MC; the micro-kernel computes an
+// MR x NR tile of C from a packed A strip [KC][MR] and B strip [KC][NR].
+// Packing absorbs the transposes, so all four transpose combinations run
+// the same inner loop at the same speed.
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "act.h"
+#include "kernels.h"
+#include "pool.h"
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define MS_AVX2 1
+#endif
+
+namespace ms {
+namespace {
+
+#ifdef MS_AVX2
+constexpr int MR = 6, NR = 16;  // 12 ymm accumulators + 2 B + 1 A of 16
+#else
+constexpr int MR = 4, NR = 8;  // portable path: the compiler vectorises
+#endif
+constexpr int KC = 256;  // A strip and B strip stay in L1 together
+constexpr int MC = 120;  // packed A block (MC x KC) stays in L2
+constexpr int NC = 2048;  // packed B block (KC x NC) stays in L3
+
+struct Buffers {
+  float* a = nullptr;
+  float* b = nullptr;
+  Buffers() {
+    a = static_cast<float*>(std::aligned_alloc(64, sizeof(float) * MC * KC));
+    b = static_cast<float*>(
+        std::aligned_alloc(64, sizeof(float) * KC * (NC + NR)));
+  }
+  ~Buffers() {
+    std::free(a);
+    std::free(b);
+  }
+};
+
+Buffers& buffers() {
+  thread_local Buffers buf;
+  return buf;
+}
+
+// Packs op(A)[i0:i0+mc, p0:p0+kc] into MR-row strips, zero-padded.
+void pack_a(bool ta, const float* A, int lda, int i0, int mc, int p0, int kc,
+            float* dst) {
+  for (int is = 0; is < mc; is += MR) {
+    int mr = std::min(MR, mc - is);
+    float* d = dst + (long)is * kc;
+    if (!ta) {
+      for (int p = 0; p < kc; ++p) {
+        const float* src = A + (long)(i0 + is) * lda + p0 + p;
+        int r = 0;
+        for (; r < mr; ++r) d[p * MR + r] = src[(long)r * lda];
+        for (; r < MR; ++r) d[p * MR + r] = 0.f;
+      }
+    } else {
+      for (int p = 0; p < kc; ++p) {
+        const float* src = A + (long)(p0 + p) * lda + i0 + is;
+        int r = 0;
+        for (; r < mr; ++r) d[p * MR + r] = src[r];
+        for (; r < MR; ++r) d[p * MR + r] = 0.f;
+      }
+    }
+  }
+}
+
+// Packs op(B)[p0:p0+kc, j0:j0+nc] into NR-column strips, zero-padded.
+void pack_b(bool tb, const float* B, int ldb, int p0, int kc, int j0, int nc,
+            float* dst) {
+  for (int js = 0; js < nc; js += NR) {
+    int nr = std::min(NR, nc - js);
+    float* d = dst + (long)js * kc;
+    if (!tb) {
+      for (int p = 0; p < kc; ++p) {
+        const float* src = B + (long)(p0 + p) * ldb + j0 + js;
+        if (nr == NR) {
+          std::memcpy(d + p * NR, src, sizeof(float) * NR);
+        } else {
+          int c = 0;
+          for (; c < nr; ++c) d[p * NR + c] = src[c];
+          for (; c < NR; ++c) d[p * NR + c] = 0.f;
+        }
+      }
+    } else {
+      for (int p = 0; p < kc; ++p) {
+        const float* src = B + (long)(j0 + js) * ldb + p0 + p;
+        int c = 0;
+        for (; c < nr; ++c) d[p * NR + c] = src[(long)c * ldb];
+        for (; c < NR; ++c) d[p * NR + c] = 0.f;
+      }
+    }
+  }
+}
+
+// C tile [mr, nr] (+)= packed A strip x packed B strip over kc.
+void micro(int kc, const float* a, const float* b, float* C, int ldc, int mr,
+           int nr, bool acc) {
+#ifdef MS_AVX2
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (int p = 0; p < kc; ++p) {
+    __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+    __m256 x;
+    x = _mm256_broadcast_ss(a + 0);
+    c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
+    x = _mm256_broadcast_ss(a + 1);
+    c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
+    x = _mm256_broadcast_ss(a + 2);
+    c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
+    x = _mm256_broadcast_ss(a + 3);
+    c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
+    x = _mm256_broadcast_ss(a + 4);
+    c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
+    x = _mm256_broadcast_ss(a + 5);
+    c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
+    a += MR;
+    b += NR;
+  }
+  alignas(32) float t[MR * NR];
+  const __m256 rows[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
+                              {c30, c31}, {c40, c41}, {c50, c51}};
+  if (mr == MR && nr == NR) {
+    for (int r = 0; r < MR; ++r) {
+      float* c = C + (long)r * ldc;
+      __m256 v0 = rows[r][0], v1 = rows[r][1];
+      if (acc) {
+        v0 = _mm256_add_ps(v0, _mm256_loadu_ps(c));
+        v1 = _mm256_add_ps(v1, _mm256_loadu_ps(c + 8));
+      }
+      _mm256_storeu_ps(c, v0);
+      _mm256_storeu_ps(c + 8, v1);
+    }
+    return;
+  }
+  for (int r = 0; r < MR; ++r) {
+    _mm256_store_ps(t + r * NR, rows[r][0]);
+    _mm256_store_ps(t + r * NR + 8, rows[r][1]);
+  }
+#else
+  float t[MR * NR] = {0};
+  for (int p = 0; p < kc; ++p) {
+    for (int r = 0; r < MR; ++r) {
+      for (int c = 0; c < NR; ++c) t[r * NR + c] += a[r] * b[c];
+    }
+    a += MR;
+    b += NR;
+  }
+#endif
+  for (int r = 0; r < mr; ++r) {
+    float* c = C + (long)r * ldc;
+    for (int j = 0; j < nr; ++j) c[j] = acc ? c[j] + t[r * NR + j] : t[r * NR + j];
+  }
+}
+
+}  // namespace
+
+void sgemm_serial(bool ta, bool tb, int M, int N, int K, const float* A,
+                  int lda, const float* B, int ldb, float* C, int ldc,
+                  bool accumulate) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (!accumulate) {
+      for (int i = 0; i < M; ++i) std::memset(C + (long)i * ldc, 0, 4L * N);
+    }
+    return;
+  }
+  Buffers& buf = buffers();
+  for (int jc = 0; jc < N; jc += NC) {
+    int nc = std::min(NC, N - jc);
+    for (int pc = 0; pc < K; pc += KC) {
+      int kc = std::min(KC, K - pc);
+      bool acc = accumulate || pc > 0;
+      pack_b(tb, B, ldb, pc, kc, jc, nc, buf.b);
+      for (int ic = 0; ic < M; ic += MC) {
+        int mc = std::min(MC, M - ic);
+        pack_a(ta, A, lda, ic, mc, pc, kc, buf.a);
+        for (int js = 0; js < nc; js += NR) {
+          int nr = std::min(NR, nc - js);
+          for (int is = 0; is < mc; is += MR) {
+            int mr = std::min(MR, mc - is);
+            micro(kc, buf.a + (long)is * kc, buf.b + (long)js * kc,
+                  C + (long)(ic + is) * ldc + jc + js, ldc, mr, nr, acc);
+          }
+        }
+      }
+    }
+  }
+}
+
+void sgemm(bool ta, bool tb, int M, int N, int K, const float* A, int lda,
+           const float* B, int ldb, float* C, int ldc, bool accumulate) {
+  int t = num_threads();
+  double flops = 2.0 * M * N * K;
+  if (t == 1 || flops < 200000.0) {
+    sgemm_serial(ta, tb, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+    return;
+  }
+  // Split the larger of M and N into one slab per thread, in whole
+  // micro-tiles; each thread packs its own operands (duplicating the
+  // packing of the shared one, which costs O(K (M + N)) against O(MNK)).
+  if (M >= N || N < 2 * NR) {
+    int per = ((M + t - 1) / t + MR - 1) / MR * MR;
+    parallel_run(t, [&](int i) {
+      int i0 = i * per, m = std::min(M - i0, per);
+      if (m <= 0) return;
+      const float* a = ta ? A + i0 : A + (long)i0 * lda;
+      sgemm_serial(ta, tb, m, N, K, a, lda, B, ldb, C + (long)i0 * ldc, ldc,
+                   accumulate);
+    });
+  } else {
+    int per = ((N + t - 1) / t + NR - 1) / NR * NR;
+    parallel_run(t, [&](int i) {
+      int j0 = i * per, n = std::min(N - j0, per);
+      if (n <= 0) return;
+      const float* b = tb ? B + (long)j0 * ldb : B + j0;
+      sgemm_serial(ta, tb, M, n, K, A, lda, b, ldb, C + j0, ldc, accumulate);
+    });
+  }
+}
+
+void sgemm_ref(bool ta, bool tb, int M, int N, int K, const float* A,
+               int lda, const float* B, int ldb, float* C, int ldc,
+               bool accumulate) {
+  for (int i = 0; i < M; ++i) {
+    for (int j = 0; j < N; ++j) {
+      double s = 0;
+      for (int p = 0; p < K; ++p) {
+        float a = ta ? A[(long)p * lda + i] : A[(long)i * lda + p];
+        float b = tb ? B[(long)j * ldb + p] : B[(long)p * ldb + j];
+        s += (double)a * b;
+      }
+      float* c = C + (long)i * ldc + j;
+      *c = accumulate ? *c + (float)s : (float)s;
+    }
+  }
+}
+
+void sgemm_batched(bool ta, bool tb, int batch, int M, int N, int K,
+                   const float* A, long strideA, const float* B,
+                   long strideB, float* C) {
+  int lda = ta ? M : K, ldb = tb ? K : N;
+  long strideC = (long)M * N;
+  int t = num_threads();
+  double flops = 2.0 * M * N * K;
+  // Many small products: one thread per group of whole products.
+  if (batch >= t && t > 1 && flops < 4e6) {
+    parallel_for(batch, 1, flops, [&](long b0, long b1) {
+      for (long b = b0; b < b1; ++b) {
+        sgemm_serial(ta, tb, M, N, K, A + b * strideA, lda, B + b * strideB,
+                     ldb, C + b * strideC, N, false);
+      }
+    });
+    return;
+  }
+  for (int b = 0; b < batch; ++b) {
+    sgemm(ta, tb, M, N, K, A + b * strideA, lda, B + b * strideB, ldb,
+          C + b * strideC, N, false);
+  }
+}
+
+void bias_act(float* C, int M, int N, const float* bias, int biasLen,
+              int act, float alpha) {
+  parallel_for(M, 1, (double)N * (act >= kElu ? 8 : 1),
+               [&](long r0, long r1) {
+    for (long i = r0; i < r1; ++i) {
+      float* c = C + i * N;
+      if (bias && biasLen == N) {
+        for (int j = 0; j < N; ++j) c[j] += bias[j];
+      } else if (bias && biasLen == 1) {
+        for (int j = 0; j < N; ++j) c[j] += bias[0];
+      }
+      switch (act) {
+        case kLinear: break;
+        case kRelu:
+          for (int j = 0; j < N; ++j) c[j] = c[j] > 0.f ? c[j] : 0.f;
+          break;
+        case kLeaky:
+          for (int j = 0; j < N; ++j) c[j] = c[j] > 0.f ? c[j] : alpha * c[j];
+          break;
+        default:
+          for (int j = 0; j < N; ++j) c[j] = act_fwd(act, c[j], alpha);
+      }
+    }
+  });
+}
+
+}  // namespace ms

@@ -1,0 +1,371 @@
+/**
+ * Fused training ops with their own gradients: a dense layer, a standalone
+ * activation, and one Adam update for every parameter.
+ *
+ * On the `modescope-native` backend each op is one native kernel
+ * (src/backend/native/fused_kernels.ts) and a dense layer's backward pass
+ * is at most three kernels (dx, dw, db, each run only when the tape needs
+ * it), instead of the ~10 of matMul + add + activation. On every other
+ * backend the same functions run a composite of standard tf.js ops with
+ * identical results up to float32 rounding.
+ *
+ * Second order: the gradients of the fused kernels are themselves
+ * differentiable. Their own gradients are written in standard ops
+ * (registerFusedGradients below), so WGAN-GP, R1 and unrolled GANs may use
+ * `dense` and `activation` freely; only the second backward pass runs
+ * unfused. adamUpdateAll has no gradient (an optimiser step is never
+ * differentiated).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ActName } from './native/addon.js';
+import { NATIVE_BACKEND } from './native/backend.js';
+
+export type Activation = ActName;
+
+const ACTIVATIONS: readonly Activation[] = [
+  'linear', 'relu', 'relu6', 'elu', 'leakyrelu', 'sigmoid', 'tanh',
+];
+
+export interface ActivationOptions {
+  /** The activation; default 'linear'. */
+  activation?: Activation;
+  /** leakyRelu's slope for x < 0; default 0.2. Must be > 0. */
+  alpha?: number;
+}
+
+function isNative(): boolean {
+  return tf.getBackend() === NATIVE_BACKEND;
+}
+
+function checkAct(where: string, o: ActivationOptions) {
+  const activation = o.activation ?? 'linear';
+  const alpha = o.alpha ?? 0.2;
+  if (!ACTIVATIONS.includes(activation)) {
+    throw new RangeError(
+      `${where}: activation must be one of ${ACTIVATIONS.join(', ')}, but ` +
+        `got "${String(activation)}"`,
+    );
+  }
+  if (activation === 'leakyrelu' && !(alpha > 0)) {
+    // The fused gradient recovers the sign of x from y = leaky(x).
+    throw new RangeError(
+      `${where}: alpha must be > 0 for leakyrelu, but got ${alpha}`,
+    );
+  }
+  return { activation, alpha };
+}
+
+/** act(x) in standard ops (the composite path). */
+function actComposite(x: tf.Tensor, act: Activation, alpha: number) {
+  switch (act) {
+    case 'relu': return tf.relu(x);
+    case 'relu6': return tf.relu6(x);
+    case 'elu': return tf.elu(x);
+    case 'leakyrelu': return tf.leakyRelu(x, alpha);
+    case 'sigmoid': return tf.sigmoid(x);
+    case 'tanh': return tf.tanh(x);
+    default: return x;
+  }
+}
+
+/**
+ * A dense layer: act(x w + b).
+ *
+ * x [batch, units], w [units, outUnits], b [outUnits] (optional), all
+ * float32; returns [batch, outUnits].
+ */
+export function dense(
+  x: tf.Tensor,
+  w: tf.Tensor,
+  b: tf.Tensor | null,
+  options: ActivationOptions = {},
+): tf.Tensor2D {
+  const { activation, alpha } = checkAct('dense', options);
+  if (x.rank !== 2 || w.rank !== 2 || x.shape[1] !== w.shape[0]) {
+    throw new RangeError(
+      `dense: x [batch, units] and w [units, outUnits] must agree, but got ` +
+        `x [${x.shape}] and w [${w.shape}]`,
+    );
+  }
+  if (b && (b.rank !== 1 || b.shape[0] !== w.shape[1])) {
+    throw new RangeError(
+      `dense: b must have shape [${w.shape[1]}], but got [${b.shape}]`,
+    );
+  }
+  if (isNative()) {
+    const inputs: tf.NamedTensorMap = b ? { x, w, b } : { x, w };
+    return tf.engine().runKernel('MsDense', inputs, {
+      activation, alpha,
+    }) as tf.Tensor2D;
+  }
+  return tf.tidy(() => {
+    const z = tf.matMul(x, w);
+    return actComposite(b ? tf.add(z, b) : z, activation, alpha);
+  }) as tf.Tensor2D;
+}
+
+/** act(x) for any shape; one kernel forward and one backward on native. */
+export function activation(
+  x: tf.Tensor,
+  options: ActivationOptions = {},
+): tf.Tensor {
+  const { activation: act, alpha } = checkAct('activation', options);
+  if (isNative()) {
+    return tf.engine().runKernel('MsAct', { x }, {
+      activation: act, alpha,
+    }) as tf.Tensor;
+  }
+  return actComposite(x, act, alpha);
+}
+
+export interface AdamOptions {
+  /** Learning rate. */
+  lr: number;
+  /** Decay of the first moment; default 0.9. */
+  beta1?: number;
+  /** Decay of the second moment; default 0.999. */
+  beta2?: number;
+  /** Added to the denominator; default 1e-8 (PyTorch's). */
+  eps?: number;
+  /** 1-based step number, for bias correction. */
+  step: number;
+}
+
+/** A type alias (not an interface) so that tf.tidy accepts it. */
+export type AdamState = {
+  params: tf.Tensor[];
+  m: tf.Tensor[];
+  v: tf.Tensor[];
+};
+
+/**
+ * One Adam step (Kingma & Ba 2015, with PyTorch's placement of eps:
+ * p - lr m_hat / (sqrt(v_hat) + eps)) for every parameter at once.
+ *
+ * params, grads, m, v: equal-length lists of float32 tensors, matching
+ * shapes pairwise. Returns new tensors; the inputs are left untouched (the
+ * caller disposes them).
+ */
+export function adamUpdateAll(
+  params: tf.Tensor[],
+  grads: tf.Tensor[],
+  m: tf.Tensor[],
+  v: tf.Tensor[],
+  options: AdamOptions,
+): AdamState {
+  const lr = options.lr;
+  const beta1 = options.beta1 ?? 0.9;
+  const beta2 = options.beta2 ?? 0.999;
+  const eps = options.eps ?? 1e-8;
+  const step = options.step;
+  const n = params.length;
+  if (grads.length !== n || m.length !== n || v.length !== n) {
+    throw new RangeError(
+      `adamUpdateAll: params, grads, m and v must have equal lengths, but ` +
+        `got ${n}, ${grads.length}, ${m.length} and ${v.length}`,
+    );
+  }
+  if (!Number.isInteger(step) || step < 1) {
+    throw new RangeError(
+      `adamUpdateAll: step must be an integer >= 1, but got ${step}`,
+    );
+  }
+  for (let i = 0; i < n; ++i) {
+    const s = params[i]!.shape.join(',');
+    for (const [name, t] of [['grads', grads[i]!], ['m', m[i]!],
+      ['v', v[i]!]] as const) {
+      if (t.shape.join(',') !== s) {
+        throw new RangeError(
+          `adamUpdateAll: ${name}[${i}] must have shape [${s}], but got ` +
+            `[${t.shape}]`,
+        );
+      }
+    }
+  }
+  if (isNative() && n > 0) {
+    const inputs: tf.NamedTensorMap = {};
+    for (let i = 0; i < n; ++i) {
+      inputs[`p${i}`] = params[i]!;
+      inputs[`g${i}`] = grads[i]!;
+      inputs[`m${i}`] = m[i]!;
+      inputs[`v${i}`] = v[i]!;
+    }
+    const out = tf.engine().runKernel('MsAdam', inputs, {
+      lr, beta1, beta2, eps, step, count: n,
+    }) as unknown as tf.Tensor[];
+    return {
+      params: out.slice(0, n),
+      m: out.slice(n, 2 * n),
+      v: out.slice(2 * n),
+    };
+  }
+  const bc1 = 1 - Math.pow(beta1, step);
+  const bc2 = 1 - Math.pow(beta2, step);
+  const out: AdamState = { params: [], m: [], v: [] };
+  for (let i = 0; i < n; ++i) {
+    const [p2, m2, v2] = tf.tidy(() => {
+      const g = grads[i]!;
+      const mi = tf.add(tf.mul(m[i]!, beta1), tf.mul(g, 1 - beta1));
+      const vi = tf.add(tf.mul(v[i]!, beta2), tf.mul(tf.square(g), 1 - beta2));
+      const denom = tf.add(tf.div(tf.sqrt(vi), Math.sqrt(bc2)), eps);
+      const pi = tf.sub(params[i]!, tf.mul(tf.div(mi, denom), lr / bc1));
+      return [pi, mi, vi];
+    });
+    out.params.push(p2!);
+    out.m.push(m2!);
+    out.v.push(v2!);
+  }
+  return out;
+}
+
+// ---- gradients ----
+
+/** act'(x) written as a function of y = act(x), in standard ops. */
+function slope(y: tf.Tensor, act: Activation, alpha: number): tf.Tensor {
+  switch (act) {
+    case 'relu': return tf.step(y);
+    case 'relu6': return tf.mul(tf.step(y), tf.step(tf.sub(6, y)));
+    case 'elu': {
+      const pos = tf.step(y);
+      return tf.add(pos, tf.mul(tf.sub(1, pos), tf.add(y, 1)));
+    }
+    case 'leakyrelu': return tf.add(tf.mul(tf.step(y), 1 - alpha), alpha);
+    case 'sigmoid': return tf.mul(y, tf.sub(1, y));
+    case 'tanh': return tf.sub(1, tf.square(y));
+    default: return tf.onesLike(y);
+  }
+}
+
+/** d slope / d y, or null where it is zero almost everywhere. */
+function slopePrime(
+  y: tf.Tensor,
+  act: Activation,
+): tf.Tensor | null {
+  switch (act) {
+    case 'elu': return tf.sub(1, tf.step(y));
+    case 'sigmoid': return tf.sub(1, tf.mul(y, 2));
+    case 'tanh': return tf.mul(y, -2);
+    default: return null;
+  }
+}
+
+function actAttrs(attrs: unknown): { act: Activation; alpha: number } {
+  const a = (attrs ?? {}) as Record<string, unknown>;
+  return {
+    act: String(a.activation ?? 'linear') as Activation,
+    alpha: Number(a.alpha ?? 0.2),
+  };
+}
+
+/** gg ⊙ dy ⊙ slope'(y): the gradient reaching y through the slope. */
+function throughSlope(
+  gg: tf.Tensor,
+  dy: tf.Tensor,
+  y: tf.Tensor,
+  act: Activation,
+): tf.Tensor {
+  const sp = slopePrime(y, act);
+  return sp ? tf.mul(tf.mul(gg, dy), sp) : tf.zerosLike(y);
+}
+
+let gradientsRegistered = false;
+
+/**
+ * Registers the gradients of the fused kernels (once). The first-order
+ * ones call fused kernels; the gradients of those are standard ops.
+ */
+export function registerFusedGradients(): void {
+  if (gradientsRegistered) return;
+  gradientsRegistered = true;
+  const run = (name: string, inputs: tf.NamedTensorMap, attrs: unknown) =>
+    tf.engine().runKernel(
+      name, inputs, attrs as tf.NamedAttrMap,
+    ) as tf.Tensor;
+
+  tf.registerGradient({
+    kernelName: 'MsDense',
+    inputsToSave: ['x', 'w'],
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, w, y] = saved as tf.Tensor[];
+      const g = dy as tf.Tensor;
+      return {
+        x: () => run('MsDenseGradX', { dy: g, y: y!, w: w! }, attrs),
+        w: () => run('MsDenseGradW', { dy: g, y: y!, x: x! }, attrs),
+        b: () => run('MsDenseGradB', { dy: g, y: y! }, attrs),
+      };
+    },
+  });
+  tf.registerGradient({
+    kernelName: 'MsAct',
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const [y] = saved as tf.Tensor[];
+      return {
+        x: () => run('MsActGrad', { dy: dy as tf.Tensor, y: y! }, attrs),
+      };
+    },
+  });
+
+  // Second order, in standard ops. With s = act'(y) and g = dy ⊙ s:
+  // MsActGrad = g; MsDenseGradX = g w^T; MsDenseGradW = x^T g;
+  // MsDenseGradB = sum_batch g.
+  tf.registerGradient({
+    kernelName: 'MsActGrad',
+    inputsToSave: ['dy', 'y'],
+    gradFunc: (gg, saved, attrs) => {
+      const [dy, y] = saved as tf.Tensor[];
+      const { act, alpha } = actAttrs(attrs);
+      const up = gg as tf.Tensor;
+      return {
+        dy: () => tf.mul(up, slope(y!, act, alpha)),
+        y: () => throughSlope(up, dy!, y!, act),
+      };
+    },
+  });
+  tf.registerGradient({
+    kernelName: 'MsDenseGradX',
+    inputsToSave: ['dy', 'y', 'w'],
+    gradFunc: (gg, saved, attrs) => {
+      const [dy, y, w] = saved as tf.Tensor[];
+      const { act, alpha } = actAttrs(attrs);
+      const up = gg as tf.Tensor; // [batch, units]
+      return {
+        dy: () => tf.mul(tf.matMul(up, w!), slope(y!, act, alpha)),
+        w: () =>
+          tf.matMul(up, tf.mul(dy!, slope(y!, act, alpha)), true, false),
+        y: () => throughSlope(tf.matMul(up, w!), dy!, y!, act),
+      };
+    },
+  });
+  tf.registerGradient({
+    kernelName: 'MsDenseGradW',
+    inputsToSave: ['dy', 'y', 'x'],
+    gradFunc: (gg, saved, attrs) => {
+      const [dy, y, x] = saved as tf.Tensor[];
+      const { act, alpha } = actAttrs(attrs);
+      const up = gg as tf.Tensor; // [units, outUnits]
+      return {
+        dy: () => tf.mul(tf.matMul(x!, up), slope(y!, act, alpha)),
+        x: () =>
+          tf.matMul(tf.mul(dy!, slope(y!, act, alpha)), up, false, true),
+        y: () => throughSlope(tf.matMul(x!, up), dy!, y!, act),
+      };
+    },
+  });
+  tf.registerGradient({
+    kernelName: 'MsDenseGradB',
+    inputsToSave: ['dy', 'y'],
+    gradFunc: (gg, saved, attrs) => {
+      const [dy, y] = saved as tf.Tensor[];
+      const { act, alpha } = actAttrs(attrs);
+      const up = gg as tf.Tensor; // [outUnits], broadcast over the batch
+      return {
+        dy: () => tf.mul(up, slope(y!, act, alpha)),
+        y: () => throughSlope(up, dy!, y!, act),
+      };
+    },
+  });
+}
+
+registerFusedGradients();

@@ -1,0 +1,185 @@
+/**
+ * Native kernels of modescope's fused ops (src/backend/fused.ts): a dense
+ * layer's forward pass and the three pieces of its backward pass, a
+ * standalone activation and its gradient, and one Adam update for a whole
+ * list of parameters. Kernel names start with `Ms`.
+ *
+ * Dimension legend: x [batch, units], w [units, outUnits], b [outUnits],
+ * y = dy [batch, outUnits].
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { ACT, RED, UN, type ActName, type NativeAddon } from './addon.js';
+import { f32, NATIVE_BACKEND, output } from './backend.js';
+
+type Attrs = Record<string, unknown>;
+
+function need(v: Float32Array | null, kernel: string, what: string) {
+  if (!v) {
+    throw new TypeError(
+      `${kernel}: ${what} must be a float32 tensor, but got another dtype`,
+    );
+  }
+  return v;
+}
+
+function actOf(attrs: Attrs): { act: number; alpha: number } {
+  const name = String(attrs.activation ?? 'linear') as ActName;
+  const act = ACT[name];
+  if (act === undefined) {
+    throw new RangeError(
+      `MsDense: activation must be one of ${Object.keys(ACT).join(', ')}, ` +
+        `but got "${name}"`,
+    );
+  }
+  return { act, alpha: Number(attrs.alpha ?? 0.2) };
+}
+
+function kernel(
+  name: string,
+  fn: (
+    inputs: tf.NamedTensorInfoMap,
+    backend: MathBackendCPU,
+    attrs: Attrs,
+  ) => tf.TensorInfo | tf.TensorInfo[],
+): tf.KernelConfig {
+  return {
+    kernelName: name,
+    backendName: NATIVE_BACKEND,
+    kernelFunc: (args) =>
+      fn(
+        args.inputs,
+        args.backend as MathBackendCPU,
+        (args.attrs ?? {}) as Attrs,
+      ),
+  };
+}
+
+const UNARY_OF_ACT: Record<number, number> = {
+  [ACT.relu]: UN.Relu,
+  [ACT.relu6]: UN.Relu6,
+  [ACT.elu]: UN.Elu,
+  [ACT.leakyrelu]: UN.LeakyRelu,
+  [ACT.sigmoid]: UN.Sigmoid,
+  [ACT.tanh]: UN.Tanh,
+};
+
+export function fusedKernels(addon: NativeAddon): tf.KernelConfig[] {
+  return [
+    // y = act(x w + b)
+    kernel('MsDense', (inputs, backend, attrs) => {
+      const { x, w, b } = inputs as Record<string, tf.TensorInfo>;
+      const xv = need(f32(backend, x!), 'MsDense', 'x');
+      const wv = need(f32(backend, w!), 'MsDense', 'w');
+      const bv = b ? need(f32(backend, b), 'MsDense', 'b') : null;
+      const [batch, units] = x!.shape as [number, number];
+      const outUnits = w!.shape[1]!;
+      const { act, alpha } = actOf(attrs);
+      const out = new Float32Array(batch * outUnits);
+      addon.batchMatMul(
+        false, false, 1, batch, outUnits, units, xv, 0, wv, 0, out, bv,
+        act, alpha,
+      );
+      return output(backend, [batch, outUnits], out);
+    }),
+    // dx = (dy * act'(y)) w^T
+    kernel('MsDenseGradX', (inputs, backend, attrs) => {
+      const { dy, y, w } = inputs as Record<string, tf.TensorInfo>;
+      const [units, outUnits] = w!.shape as [number, number];
+      const batch = y!.shape[0]!;
+      const { act, alpha } = actOf(attrs);
+      const dx = new Float32Array(batch * units);
+      addon.denseGradX(
+        act, alpha,
+        need(f32(backend, dy!), 'MsDenseGradX', 'dy'),
+        need(f32(backend, y!), 'MsDenseGradX', 'y'),
+        need(f32(backend, w!), 'MsDenseGradX', 'w'),
+        batch, units, outUnits, dx,
+      );
+      return output(backend, [batch, units], dx);
+    }),
+    // dw = x^T (dy * act'(y))
+    kernel('MsDenseGradW', (inputs, backend, attrs) => {
+      const { dy, y, x } = inputs as Record<string, tf.TensorInfo>;
+      const [batch, units] = x!.shape as [number, number];
+      const outUnits = y!.shape[1]!;
+      const { act, alpha } = actOf(attrs);
+      const dw = new Float32Array(units * outUnits);
+      addon.denseGradW(
+        act, alpha,
+        need(f32(backend, dy!), 'MsDenseGradW', 'dy'),
+        need(f32(backend, y!), 'MsDenseGradW', 'y'),
+        need(f32(backend, x!), 'MsDenseGradW', 'x'),
+        batch, units, outUnits, dw, null,
+      );
+      return output(backend, [units, outUnits], dw);
+    }),
+    // db = sum over the batch of dy * act'(y)
+    kernel('MsDenseGradB', (inputs, backend, attrs) => {
+      const { dy, y } = inputs as Record<string, tf.TensorInfo>;
+      const [batch, outUnits] = y!.shape as [number, number];
+      const { act, alpha } = actOf(attrs);
+      const g = new Float32Array(batch * outUnits);
+      addon.actGrad(
+        act,
+        need(f32(backend, dy!), 'MsDenseGradB', 'dy'),
+        need(f32(backend, y!), 'MsDenseGradB', 'y'),
+        g, alpha,
+      );
+      const db = new Float32Array(outUnits);
+      addon.reduce(
+        RED.Sum, g, Int32Array.from([batch, outUnits]),
+        Uint8Array.from([1, 0]), db,
+      );
+      return output(backend, [outUnits], db);
+    }),
+    // y = act(x), any shape
+    kernel('MsAct', (inputs, backend, attrs) => {
+      const x = inputs.x!;
+      const xv = need(f32(backend, x), 'MsAct', 'x');
+      const { act, alpha } = actOf(attrs);
+      const out = act === ACT.linear ? xv.slice() : new Float32Array(xv.length);
+      if (act !== ACT.linear) addon.unary(UNARY_OF_ACT[act]!, xv, out, alpha);
+      return output(backend, x.shape, out);
+    }),
+    // dx = dy * act'(y)
+    kernel('MsActGrad', (inputs, backend, attrs) => {
+      const { dy, y } = inputs as Record<string, tf.TensorInfo>;
+      const { act, alpha } = actOf(attrs);
+      const yv = need(f32(backend, y!), 'MsActGrad', 'y');
+      const out = new Float32Array(yv.length);
+      addon.actGrad(
+        act, need(f32(backend, dy!), 'MsActGrad', 'dy'), yv, out, alpha,
+      );
+      return output(backend, y!.shape, out);
+    }),
+    // Adam over `count` parameters: inputs p0.., g0.., m0.., v0..;
+    // outputs [p'0.., m'0.., v'0..].
+    kernel('MsAdam', (inputs, backend, attrs) => {
+      const count = Number(attrs.count);
+      const ps: tf.TensorInfo[] = [];
+      const ms: tf.TensorInfo[] = [];
+      const vs: tf.TensorInfo[] = [];
+      for (let i = 0; i < count; ++i) {
+        const p = inputs[`p${i}`]!;
+        const n = f32(backend, p)?.length ?? 0;
+        const p2 = new Float32Array(n);
+        const m2 = new Float32Array(n);
+        const v2 = new Float32Array(n);
+        addon.adam(
+          need(f32(backend, p), 'MsAdam', `params[${i}]`),
+          need(f32(backend, inputs[`g${i}`]!), 'MsAdam', `grads[${i}]`),
+          need(f32(backend, inputs[`m${i}`]!), 'MsAdam', `m[${i}]`),
+          need(f32(backend, inputs[`v${i}`]!), 'MsAdam', `v[${i}]`),
+          p2, m2, v2,
+          Number(attrs.lr), Number(attrs.beta1), Number(attrs.beta2),
+          Number(attrs.eps), Number(attrs.step),
+        );
+        ps.push(output(backend, p.shape, p2));
+        ms.push(output(backend, p.shape, m2));
+        vs.push(output(backend, p.shape, v2));
+      }
+      return [...ps, ...ms, ...vs];
+    }),
+  ];
+}

@@ -17,6 +17,7 @@
         "native/reduce.cc",
         "native/conv.cc",
         "native/adam.cc",
+        "native/batchnorm.cc",
       ],
       # node-gyp's defaults add -fno-exceptions; the pool uses std::thread
       # and std::function, which need neither, so they are left as is.

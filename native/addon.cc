@@ -424,6 +424,49 @@ napi_value BatchNorm(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// bnTrain(x, C, gamma|null, beta|null, eps, y)
+napi_value BnTrain(napi_env env, napi_callback_info info) {
+  Args a(env, info, "bnTrain");
+  size_t n = 0;
+  const float* x = a.f32(0, 0, &n);
+  int C = a.i32(1);
+  if (a.failed) return nullptr;
+  if (C <= 0 || n % C != 0) {
+    a.fail("x must hold a whole number of rows of C channels");
+    return nullptr;
+  }
+  const float* gamma = a.is_null(2) ? nullptr : a.f32(2, C);
+  const float* beta = a.is_null(3) ? nullptr : a.f32(3, C);
+  float eps = (float)a.num(4);
+  float* y = a.f32(5, (long)n);
+  if (a.failed) return nullptr;
+  ms::bn_train_forward(x, (long)(n / C), C, gamma, beta, eps, y);
+  return undef(env);
+}
+
+// bnTrainGrad(dy, x, C, gamma|null, eps, dx, dgamma, dbeta)
+napi_value BnTrainGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info, "bnTrainGrad");
+  size_t n = 0;
+  const float* dy = a.f32(0, 0, &n);
+  const float* x = a.f32(1, (long)n);
+  int C = a.i32(2);
+  if (a.failed) return nullptr;
+  if (C <= 0 || n % C != 0) {
+    a.fail("x must hold a whole number of rows of C channels");
+    return nullptr;
+  }
+  const float* gamma = a.is_null(3) ? nullptr : a.f32(3, C);
+  float eps = (float)a.num(4);
+  float* dx = a.f32(5, (long)n);
+  float* dgamma = a.f32(6, C);
+  float* dbeta = a.f32(7, C);
+  if (a.failed) return nullptr;
+  ms::bn_train_backward(dy, x, (long)(n / C), C, gamma, eps, dx, dgamma,
+                        dbeta);
+  return undef(env);
+}
+
 napi_value SetNumThreads(napi_env env, napi_callback_info info) {
   Args a(env, info, "setNumThreads");
   int n = a.i32(0);
@@ -471,6 +514,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv2dBackpropFilter", Conv2DBackpropFilter},
       {"adam", Adam},
       {"batchNorm", BatchNorm},
+      {"bnTrain", BnTrain},
+      {"bnTrainGrad", BnTrainGrad},
       {"setNumThreads", SetNumThreads},
       {"numThreads", NumThreads},
       {"simd", Simd},

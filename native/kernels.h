@@ -101,6 +101,15 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x,
                             const float* dy, float* dw);
 void conv2d_ref(const ConvGeom& g, const float* x, const float* w, float* y);
 
+// ---- training-mode batch norm over x [rows, C]: batchnorm.cc ----
+/** y = gamma (x - mean) / sqrt(var + eps) + beta, batch statistics. */
+void bn_train_forward(const float* x, long rows, int C, const float* gamma,
+                      const float* beta, float eps, float* y);
+/** dx, dgamma, dbeta (the last two may be null) from dy and x. */
+void bn_train_backward(const float* dy, const float* x, long rows, int C,
+                       const float* gamma, float eps, float* dx,
+                       float* dgamma, float* dbeta);
+
 // ---- optimiser: adam.cc ----
 /**
  * One Adam step (Kingma & Ba 2015, Algorithm 1, with bias correction folded

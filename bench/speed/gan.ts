@@ -19,7 +19,9 @@
  */
 import { tf } from '../../src/runtime/tf.js';
 import { Rng } from '../../src/util/rng.js';
-import { activation, adamUpdateAll, dense } from '../../src/backend/fused.js';
+import {
+  activation, adamUpdateAll, batchNormTrain, dense,
+} from '../../src/backend/fused.js';
 
 export type ConfigName = 'T1' | 'C1';
 type T = tf.Tensor;
@@ -80,9 +82,7 @@ function makeT1(rng: Rng): Model {
 /** Training-mode batch norm over every axis but the last (PyTorch's
  * BatchNorm1d/2d in train mode; eps 1e-5; biased variance). */
 function batchNorm(x: T, gamma: T, beta: T): T {
-  const axes = x.shape.slice(0, -1).map((_, i) => i);
-  const { mean, variance } = tf.moments(x, axes);
-  return tf.batchNorm(x, mean, variance, beta, gamma, 1e-5);
+  return batchNormTrain(x, gamma, beta, { eps: 1e-5 });
 }
 
 function makeC1(rng: Rng): Model {

@@ -15,6 +15,12 @@
  * `dense` and `activation` freely; only the second backward pass runs
  * unfused. adamUpdateAll has no gradient (an optimiser step is never
  * differentiated).
+ *
+ * batchNormTrain is first order only on `modescope-native`: its backward
+ * kernel has no gradient, so a second-order penalty through a batch-norm
+ * layer throws there (tf.js: "gradient function not found for
+ * MsBatchNormGrad"). Critics trained with WGAN-GP or R1 normally use no
+ * batch norm; where one does, run that model on another backend.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ActName } from './native/addon.js';
@@ -116,6 +122,47 @@ export function activation(
     }) as tf.Tensor;
   }
   return actComposite(x, act, alpha);
+}
+
+export interface BatchNormOptions {
+  /** Added to the variance; default 1e-5 (PyTorch's). */
+  eps?: number;
+}
+
+/**
+ * Training-mode batch normalisation over every axis but the last, with the
+ * batch's own mean and biased variance (PyTorch's BatchNorm1d/2d in train
+ * mode; running statistics are the caller's business):
+ * y = gamma (x - mean) / sqrt(var + eps) + beta.
+ *
+ * x [..., channels] float32 (NHWC maps or [batch, features]); gamma and
+ * beta [channels]. Returns x's shape.
+ */
+export function batchNormTrain(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  options: BatchNormOptions = {},
+): tf.Tensor {
+  const eps = options.eps ?? 1e-5;
+  const c = x.shape[x.rank - 1];
+  if (x.rank < 2 || gamma.shape.join() !== `${c}` ||
+    beta.shape.join() !== `${c}`) {
+    throw new RangeError(
+      `batchNormTrain: gamma and beta must have shape [${c}] (x's last ` +
+        `axis), but got [${gamma.shape}] and [${beta.shape}]`,
+    );
+  }
+  if (isNative()) {
+    return tf.engine().runKernel('MsBatchNorm', { x, gamma, beta }, {
+      eps,
+    }) as tf.Tensor;
+  }
+  return tf.tidy(() => {
+    const axes = x.shape.slice(0, -1).map((_, i) => i);
+    const { mean, variance } = tf.moments(x, axes);
+    return tf.batchNorm(x, mean, variance, beta, gamma, eps);
+  });
 }
 
 export interface AdamOptions {
@@ -304,6 +351,21 @@ export function registerFusedGradients(): void {
       return {
         x: () => run('MsActGrad', { dy: dy as tf.Tensor, y: y! }, attrs),
       };
+    },
+  });
+
+  tf.registerGradient({
+    kernelName: 'MsBatchNorm',
+    inputsToSave: ['x', 'gamma'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, gamma] = saved as tf.Tensor[];
+      // One kernel gives all three; the unused ones are freed with the
+      // backward pass's scope.
+      const [dx, dg, db] = tf.engine().runKernel(
+        'MsBatchNormGrad', { dy: dy as tf.Tensor, x: x!, gamma: gamma! },
+        attrs as tf.NamedAttrMap,
+      ) as unknown as tf.Tensor[];
+      return { x: () => dx!, gamma: () => dg!, beta: () => db! };
     },
   });
 

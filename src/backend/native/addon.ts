@@ -97,6 +97,14 @@ export interface NativeAddon {
     x: F32, mean: F32, variance: F32, offset: F32 | null,
     scale: F32 | null, eps: number, out: F32,
   ): void;
+  bnTrain(
+    x: F32, channels: number, gamma: F32 | null, beta: F32 | null,
+    eps: number, y: F32,
+  ): void;
+  bnTrainGrad(
+    dy: F32, x: F32, channels: number, gamma: F32 | null, eps: number,
+    dx: F32, dgamma: F32, dbeta: F32,
+  ): void;
   setNumThreads(n: number): number;
   numThreads(): number;
   simd(): string;

@@ -153,6 +153,39 @@ export function fusedKernels(addon: NativeAddon): tf.KernelConfig[] {
       );
       return output(backend, y!.shape, out);
     }),
+    // Training-mode batch norm over all axes but the last.
+    kernel('MsBatchNorm', (inputs, backend, attrs) => {
+      const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
+      const xv = need(f32(backend, x!), 'MsBatchNorm', 'x');
+      const c = x!.shape[x!.shape.length - 1]!;
+      const y = new Float32Array(xv.length);
+      addon.bnTrain(
+        xv, c,
+        gamma ? need(f32(backend, gamma), 'MsBatchNorm', 'gamma') : null,
+        beta ? need(f32(backend, beta), 'MsBatchNorm', 'beta') : null,
+        Number(attrs.eps), y,
+      );
+      return output(backend, x!.shape, y);
+    }),
+    // [dx, dgamma, dbeta] of MsBatchNorm.
+    kernel('MsBatchNormGrad', (inputs, backend, attrs) => {
+      const { dy, x, gamma } = inputs as Record<string, tf.TensorInfo>;
+      const xv = need(f32(backend, x!), 'MsBatchNormGrad', 'x');
+      const c = x!.shape[x!.shape.length - 1]!;
+      const dx = new Float32Array(xv.length);
+      const dg = new Float32Array(c);
+      const db = new Float32Array(c);
+      addon.bnTrainGrad(
+        need(f32(backend, dy!), 'MsBatchNormGrad', 'dy'), xv, c,
+        gamma ? need(f32(backend, gamma), 'MsBatchNormGrad', 'gamma') : null,
+        Number(attrs.eps), dx, dg, db,
+      );
+      return [
+        output(backend, x!.shape, dx),
+        output(backend, [c], dg),
+        output(backend, [c], db),
+      ];
+    }),
     // Adam over `count` parameters: inputs p0.., g0.., m0.., v0..;
     // outputs [p'0.., m'0.., v'0..].
     kernel('MsAdam', (inputs, backend, attrs) => {

@@ -35,7 +35,8 @@ def read_idx(name):
     with open(os.path.join(DATA, name), 'rb') as f:
         raw = f.read()
     ndim = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], 'big') for i in range(ndim)]
+    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], 'big')
+            for i in range(ndim)]
     return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 

@@ -25,7 +25,11 @@
 import * as fs from 'node:fs';
 import { tf } from '../runtime/tf.js';
 import { UserError, UserRangeError } from '../util/errors.js';
-import { readStateDict, torchToFloat32, type TorchTensor } from '../io/torch.js';
+import {
+  readStateDict,
+  torchToFloat32,
+  type TorchTensor,
+} from '../io/torch.js';
 import { resizeBilinearTorch } from './resize.js';
 import { checkImages, type Images, type Matrix } from './types.js';
 

@@ -182,7 +182,7 @@ async function chunked(
   };
 }
 
-/** Row-wise softmax `[n, k]` -> `[n, k]`, max-shifted so exp never overflows. */
+/** Row-wise softmax `[n, k]` -> `[n, k]`, max-shifted: exp cannot overflow. */
 function softmaxRows(m: Matrix): Matrix {
   const out = new Float32Array(m.data.length);
   for (let r = 0; r < m.rows; r++) {

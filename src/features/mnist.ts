@@ -83,7 +83,9 @@ export async function loadMnistClassifier(
   const w: Record<string, tf.Tensor> = {};
   for (const [name, shape] of Object.entries(SHAPES)) {
     const a = npz[name];
-    if (!a || a.shape.join() !== shape.join() || !(a.data instanceof Float32Array)) {
+    const ok = a && a.shape.join() === shape.join() &&
+      a.data instanceof Float32Array;
+    if (!a || !ok) {
       throw new UserError(
         `${file}: ${name} must be float32 [${shape.join(', ')}], but got ` +
           (a ? `${a.dtype} [${a.shape.join(', ')}]` : 'nothing'),

@@ -99,7 +99,10 @@ test('torch legacy: truncated inside the object pickle -> error', () => {
 test('torch zip: truncated archive -> error', () => {
   const buf = fs.readFileSync(path.join(DIR, 'torch-zip.pt'));
   assert.throws(() => parseTorch(buf.subarray(0, 2000), 'x.pt'), {
-    message: /^x\.pt: the zip archive is corrupt \(.+\)\n  hint: check that the file was copied whole$/,
+    message: new RegExp(
+      '^x\\.pt: the zip archive is corrupt \\(.+\\)\\n' +
+        '  hint: check that the file was copied whole$',
+    ),
   });
 });
 

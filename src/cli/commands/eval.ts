@@ -51,8 +51,9 @@ async function extract(
     mod = {};
   }
   const fn = mod.extractFeatures as
-    | ((spec: string, images: { data: Float32Array; shape: number[] }) =>
-        Promise<{ data: Float32Array; rows: number; cols: number }>)
+    | ((spec: string, input: unknown) => Promise<{
+        features: { data: Float32Array; rows: number; cols: number };
+      }>)
     | undefined;
   if (!fn) {
     throw new UserError(
@@ -60,7 +61,11 @@ async function extract(
       'use --features raw, or features you computed yourself as .npy',
     );
   }
-  const f = await fn(spec, { data: s.data, shape: s.shape });
+  const n = s.shape[0]!;
+  const input = s.shape.length === 4
+    ? { data: s.data, shape: s.shape }
+    : { data: s.data, rows: n, cols: s.data.length / n };
+  const f = (await fn(spec, input)).features;
   return { data: f.data, shape: [f.rows, f.cols] };
 }
 

@@ -2,6 +2,7 @@
 // (scripts/fixtures/features_torch.py); the expected values are PyTorch's
 // own tensor.tolist() dump of the same objects (torch-expected.json).
 import { test } from 'node:test';
+import { unzipSync, zipSync } from 'fflate';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,6 +13,7 @@ import {
   type TorchTensor,
 } from '../../src/io/torch.js';
 import { PACKAGE_ROOT } from '../../src/runtime/tf.js';
+import { unpickle } from '../../src/io/pickle.js';
 
 const DIR = path.join(PACKAGE_ROOT, 'test/fixtures/features');
 const EXPECTED = JSON.parse(
@@ -129,4 +131,39 @@ test('torch: missing file -> error naming it', () => {
   assert.throws(() => readStateDict('/nonexistent/w.pth'), {
     message: '/nonexistent/w.pth: cannot read the file (ENOENT)',
   });
+});
+
+test('torch zip: a storage file shorter than its tensor needs -> error', () => {
+  const files = unzipSync(fs.readFileSync(path.join(DIR, 'torch-zip.pt')));
+  files['torch-zip/data/0'] = files['torch-zip/data/0']!.subarray(0, 50);
+  const buf = zipSync(files, { level: 0 });
+  assert.throws(() => parseTorch(buf, 'x.pt'), {
+    message: 'x.pt: storage 0 must hold 96 bytes, but got 50\n' +
+      '  hint: check that the file was copied whole',
+  });
+});
+
+test('pickle: an unknown opcode -> error naming it and its byte', () => {
+  const buf = Uint8Array.from([0x80, 0x02, 0xff]);
+  assert.throws(() => unpickle(buf, 0, { where: 'x.pt' }), {
+    message: 'x.pt: not a readable pickle (unsupported opcode 0xff at byte ' +
+      '2)\n  hint: check that the file was copied whole and is a PyTorch ' +
+      'checkpoint',
+  });
+});
+
+test('pickle: protocol-3 dict of tuple with int, long, float, bytes, ' +
+  'None, bool, str decodes', () => {
+  // pickle.dumps({'a': (1, -2**70, 1.5, b'xy', None, True, 'é')}, 3)
+  const hex =
+    '80037d71005801000000617101284b018a090000000000000000c0473ff800000000' +
+    '00004302787971024e885802000000c3a97103747104732e';
+  const buf = Uint8Array.from(hex.match(/../g)!.map((h) => parseInt(h, 16)));
+  const { value, end } = unpickle(buf, 0, { where: 'x' });
+  assert.equal(end, buf.length);
+  assert.deepEqual(
+    value,
+    new Map([['a', [1, -(2n ** 70n), 1.5, Uint8Array.from([0x78, 0x79]),
+      null, true, 'é']]]),
+  );
 });

@@ -126,6 +126,9 @@ export async function loadInception(path: string): Promise<InceptionModel> {
     tf.tensor2d(torchToFloat32(fcW), [numClasses, poolDim]),
   ) as tf.Tensor2D;
   const fcBias = tf.tensor1d(torchToFloat32(fcB));
+  // The closures below share this scope: drop the host copies of the
+  // weights (~200 MB for the real file) now that tf.js holds them.
+  sd.clear();
 
   const forward = (batch: T4): [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D] => {
     // Each stage runs in its own tidy so only one stage's intermediates

@@ -11,6 +11,14 @@
 import { tf } from '../runtime/tf.js';
 import type { TensorMap } from '../nn/types.js';
 
+/**
+ * Added under the square roots. A gradient entry that is exactly zero (a
+ * dead ReLU) gives v = 0, where sqrt has an infinite derivative: a
+ * differentiated update (unrolled GAN) would turn 0 * inf into NaN. At
+ * 1e-30 the values themselves do not change in float32 next to eps.
+ */
+const TINY = 1e-30;
+
 export type OptimizerKind = 'adam' | 'rmsprop' | 'sgd';
 
 export interface OptimizerConfig {
@@ -86,7 +94,7 @@ export function optimizerStep(
         // into two scalars as PyTorch does.
         const c1 = 1 - b1 ** step;
         const c2 = Math.sqrt(1 - b2 ** step);
-        const denom = tf.add(tf.div(tf.sqrt(v), c2), eps);
+        const denom = tf.add(tf.div(tf.sqrt(tf.add(v, TINY)), c2), eps);
         out[k] = tf.sub(p, tf.mul(tf.div(m, denom), cfg.lr / c1));
         slots.m![k] = m;
         slots.v![k] = v;
@@ -98,7 +106,8 @@ export function optimizerStep(
           tf.mul(state.slots.v![k]!, a),
           tf.mul(tf.square(g), 1 - a),
         );
-        out[k] = tf.sub(p, tf.mul(tf.div(g, tf.add(tf.sqrt(v), eps)), cfg.lr));
+        const denom = tf.add(tf.sqrt(tf.add(v, TINY)), eps);
+        out[k] = tf.sub(p, tf.mul(tf.div(g, denom), cfg.lr));
         slots.v![k] = v;
         break;
       }

@@ -15,8 +15,13 @@ import type { Dataset } from '../data/index.js';
 import { Rng } from '../util/rng.js';
 import { scoped } from '../runtime/scope.js';
 import type { TrainConfig } from './config.js';
-import { discriminatorLoss, generatorLoss } from './losses.js';
-import { gradientPenalty, r1Penalty } from './penalties.js';
+import {
+  clipMap,
+  discriminatorObjective,
+  generatorObjective,
+  unrollDiscriminator,
+  type Side,
+} from './objectives.js';
 import {
   disposeOptState,
   initOptState,
@@ -122,36 +127,6 @@ export class GanTrainer {
     return tf.tensor(x, [n, ...this.data.sampleShape]);
   }
 
-  /** The discriminator's loss (with penalties) as a function of its params. */
-  private dObjective(
-    dParams: TensorMap,
-    dState: TensorMap,
-    real: tf.Tensor,
-    fake: tf.Tensor,
-    alpha: tf.Tensor | null,
-    out: { state: TensorMap; dReal?: tf.Tensor; dFake?: tf.Tensor },
-  ): tf.Scalar {
-    const cfg = this.cfg;
-    const ctx = { training: true };
-    const r = this.D.apply(dParams, dState, real, ctx);
-    const f = this.D.apply(dParams, r.state, fake, ctx);
-    out.state = f.state;
-    out.dReal = r.y;
-    out.dFake = f.y;
-    let loss = discriminatorLoss(cfg.loss, r.y, f.y, { lsgan: cfg.lsgan });
-    // The penalties evaluate the critic without touching its state.
-    const critic = (x: tf.Tensor): tf.Tensor =>
-      this.D.apply(dParams, f.state, x, ctx).y;
-    if (cfg.gradientPenalty > 0 && alpha) {
-      const gp = gradientPenalty(critic, real, fake, alpha);
-      loss = tf.add(loss, tf.mul(gp, cfg.gradientPenalty));
-    }
-    if (cfg.r1 > 0) {
-      loss = tf.add(loss, tf.mul(r1Penalty(critic, real), cfg.r1 / 2));
-    }
-    return loss as tf.Scalar;
-  }
-
   /**
    * One discriminator update on a fresh real batch and a fresh fake batch.
    * Returns the loss and the mean D outputs.
@@ -161,9 +136,7 @@ export class GanTrainer {
     const run = this.run;
     const n = cfg.batchSize;
     const keys = names(run.dParams);
-    const out: { state: TensorMap; dReal?: tf.Tensor; dFake?: tf.Tensor } = {
-      state: run.dState,
-    };
+    const out: Side = { state: run.dState };
     const res = scoped(() => {
       const real = this.realBatch(n);
       const z = this.latent(n, run.streams.z);
@@ -178,7 +151,9 @@ export class GanTrainer {
       const f = (...ps: tf.Tensor[]): tf.Scalar => {
         const dp: TensorMap = {};
         keys.forEach((k, i) => (dp[k] = ps[i]!));
-        const loss = this.dObjective(dp, run.dState, real, fake, alpha, out);
+        const loss = discriminatorObjective(
+          this, cfg, dp, run.dState, real, fake, alpha, out,
+        );
         for (const t of Object.values(out.state)) tf.keep(t);
         tf.keep(out.dReal!);
         tf.keep(out.dFake!);
@@ -189,15 +164,7 @@ export class GanTrainer {
       keys.forEach((k, i) => (gm[k] = grads[i]!));
       if (this.measureNorms) this.gradNorms.d = globalNorm(gm);
       const upd = optimizerStep(cfg.optimizerD, run.dParams, gm, run.optD);
-      let params = upd.params;
-      if (cfg.clip > 0) {
-        params = Object.fromEntries(
-          Object.entries(params).map(([k, p]) => [
-            k,
-            tf.clipByValue(p, -cfg.clip, cfg.clip),
-          ]),
-        );
-      }
+      const params = clipMap(upd.params, cfg.clip);
       const keep = [
         ...Object.values(params),
         ...Object.values(upd.state.slots).flatMap((s) => Object.values(s)),
@@ -226,45 +193,6 @@ export class GanTrainer {
     run.optD = opt;
   }
 
-  /**
-   * The discriminator parameters after k simulated updates against `fake`
-   * (Metz et al. 2017). With `differentiable`, the updates are built from
-   * tf.js ops inside the caller's gradient tape, so the generator's gradient
-   * flows through them (second order).
-   */
-  private unroll(fake: tf.Tensor, reals: tf.Tensor[]): TensorMap {
-    const cfg = this.cfg;
-    const run = this.run;
-    const keys = names(run.dParams);
-    let params = run.dParams;
-    let state = run.dState;
-    let opt = run.optD;
-    for (const real of reals) {
-      const holder: { state: TensorMap } = { state };
-      const f = (...ps: tf.Tensor[]): tf.Scalar => {
-        const dp: TensorMap = {};
-        keys.forEach((k, i) => (dp[k] = ps[i]!));
-        return this.dObjective(dp, state, real, fake, null, holder);
-      };
-      const grads = tf.grads(f)(keys.map((k) => params[k]!));
-      const gm: TensorMap = {};
-      keys.forEach((k, i) => (gm[k] = grads[i]!));
-      const upd = optimizerStep(cfg.optimizerD, params, gm, opt);
-      params = upd.params;
-      opt = upd.state;
-      state = holder.state;
-      if (cfg.clip > 0) {
-        params = Object.fromEntries(
-          Object.entries(params).map(([k, p]) => [
-            k,
-            tf.clipByValue(p, -cfg.clip, cfg.clip),
-          ]),
-        );
-      }
-    }
-    return params;
-  }
-
   /** One generator update. */
   private gStep(): number {
     const cfg = this.cfg;
@@ -272,7 +200,7 @@ export class GanTrainer {
     const n = cfg.batchSize;
     const keys = names(run.gParams);
     const k = cfg.unrolled.steps;
-    const holder: { state: TensorMap } = { state: run.gState };
+    const holder: Side = { state: run.gState };
     const res = scoped(() => {
       const z = this.latent(n, run.streams.z);
       const reals = Array.from({ length: k }, () => this.realBatch(n));
@@ -280,18 +208,22 @@ export class GanTrainer {
       // once, outside the generator's gradient tape.
       let dFixed: TensorMap | null = null;
       if (k > 0 && !cfg.unrolled.secondOrder) {
-        const fake = this.G.apply(run.gParams, run.gState, z, { training: true }).y;
-        dFixed = this.unroll(fake, reals);
+        const fake = this.G.apply(run.gParams, run.gState, z, {
+          training: true,
+        }).y;
+        dFixed = unrollDiscriminator(
+          this, cfg, run.dParams, run.dState, run.optD, fake, reals,
+        );
       }
       const f = (...ps: tf.Tensor[]): tf.Scalar => {
         const gp: TensorMap = {};
         keys.forEach((kk, i) => (gp[kk] = ps[i]!));
-        const g = this.G.apply(gp, run.gState, z, { training: true });
-        holder.state = g.state;
-        for (const t of Object.values(g.state)) tf.keep(t);
-        const dp = dFixed ?? (k > 0 ? this.unroll(g.y, reals) : run.dParams);
-        const d = this.D.apply(dp, run.dState, g.y, { training: true });
-        return generatorLoss(cfg.loss, d.y, { lsgan: cfg.lsgan });
+        const loss = generatorObjective(
+          this, cfg, gp, run.gState, run.dParams, run.dState, run.optD,
+          z, reals, dFixed, holder,
+        );
+        for (const t of Object.values(holder.state)) tf.keep(t);
+        return loss;
       };
       const { value, grads } = tf.valueAndGrads(f)(keys.map((kk) => run.gParams[kk]!));
       const gm: TensorMap = {};

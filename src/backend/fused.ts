@@ -9,22 +9,17 @@
  * backend the same functions run a composite of standard tf.js ops with
  * identical results up to float32 rounding.
  *
- * Second order: the gradients of the fused kernels are themselves
- * differentiable. Their own gradients are written in standard ops
- * (registerFusedGradients below), so WGAN-GP, R1 and unrolled GANs may use
- * `dense` and `activation` freely; only the second backward pass runs
- * unfused. adamUpdateAll has no gradient (an optimiser step is never
- * differentiated).
- *
- * batchNormTrain is first order only on `modescope-native`: its backward
- * kernel has no gradient, so a second-order penalty through a batch-norm
- * layer throws there (tf.js: "gradient function not found for
- * MsBatchNormGrad"). Critics trained with WGAN-GP or R1 normally use no
- * batch norm; where one does, run that model on another backend.
+ * Second order: dense, activation and batchNormTrain may be differentiated
+ * any number of times (WGAN-GP, R1, unrolled GANs). While a gradient is
+ * being recorded for a further differentiation, their gradients are
+ * computed from the saved inputs in standard ops (unfused, slower, exact);
+ * plain first-order training takes the fused kernels. adamUpdateAll has no
+ * gradient (an optimiser step is never differentiated).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ActName } from './native/addon.js';
 import { NATIVE_BACKEND } from './native/backend.js';
+import { ensureSecondOrderGradients } from '../nn/gradients.js';
 
 export type Activation = ActName;
 
@@ -40,6 +35,9 @@ export interface ActivationOptions {
 }
 
 function isNative(): boolean {
+  // tf.js's tanh/sigmoid gradients lose second-order terms unless patched
+  // (src/nn/gradients.ts); both paths below may use them.
+  ensureSecondOrderGradients();
   return tf.getBackend() === NATIVE_BACKEND;
 }
 
@@ -99,10 +97,10 @@ export function dense(
     );
   }
   if (isNative()) {
-    const inputs: tf.NamedTensorMap = b ? { x, w, b } : { x, w };
-    return tf.engine().runKernel('MsDense', inputs, {
-      activation, alpha,
-    }) as tf.Tensor2D;
+    // The gradient saves every input, so a missing bias is a zero one.
+    return tf.tidy(() => tf.engine().runKernel('MsDense', {
+      x, w, b: b ?? tf.zeros([w.shape[1]!]),
+    }, { activation, alpha }) as tf.Tensor2D);
   }
   return tf.tidy(() => {
     const z = tf.matMul(x, w);
@@ -267,32 +265,25 @@ export function adamUpdateAll(
 
 // ---- gradients ----
 
-/** act'(x) written as a function of y = act(x), in standard ops. */
-function slope(y: tf.Tensor, act: Activation, alpha: number): tf.Tensor {
+/**
+ * act'(z) from the pre-activation z, in standard ops whose own gradients
+ * are exact (the second-order path).
+ */
+function slopeOfZ(z: tf.Tensor, act: Activation, alpha: number): tf.Tensor {
   switch (act) {
-    case 'relu': return tf.step(y);
-    case 'relu6': return tf.mul(tf.step(y), tf.step(tf.sub(6, y)));
+    case 'relu': return tf.step(z);
+    case 'relu6': return tf.mul(tf.step(z), tf.step(tf.sub(6, z)));
     case 'elu': {
-      const pos = tf.step(y);
-      return tf.add(pos, tf.mul(tf.sub(1, pos), tf.add(y, 1)));
+      const pos = tf.step(z);
+      return tf.add(pos, tf.mul(tf.sub(1, pos), tf.exp(tf.minimum(z, 0))));
     }
-    case 'leakyrelu': return tf.add(tf.mul(tf.step(y), 1 - alpha), alpha);
-    case 'sigmoid': return tf.mul(y, tf.sub(1, y));
-    case 'tanh': return tf.sub(1, tf.square(y));
-    default: return tf.onesLike(y);
-  }
-}
-
-/** d slope / d y, or null where it is zero almost everywhere. */
-function slopePrime(
-  y: tf.Tensor,
-  act: Activation,
-): tf.Tensor | null {
-  switch (act) {
-    case 'elu': return tf.sub(1, tf.step(y));
-    case 'sigmoid': return tf.sub(1, tf.mul(y, 2));
-    case 'tanh': return tf.mul(y, -2);
-    default: return null;
+    case 'leakyrelu': return tf.add(tf.mul(tf.step(z), 1 - alpha), alpha);
+    case 'sigmoid': {
+      const y = tf.sigmoid(z);
+      return tf.mul(y, tf.sub(1, y));
+    }
+    case 'tanh': return tf.sub(1, tf.square(tf.tanh(z)));
+    default: return tf.onesLike(z);
   }
 }
 
@@ -304,22 +295,31 @@ function actAttrs(attrs: unknown): { act: Activation; alpha: number } {
   };
 }
 
-/** gg ⊙ dy ⊙ slope'(y): the gradient reaching y through the slope. */
-function throughSlope(
-  gg: tf.Tensor,
-  dy: tf.Tensor,
-  y: tf.Tensor,
-  act: Activation,
-): tf.Tensor {
-  const sp = slopePrime(y, act);
-  return sp ? tf.mul(tf.mul(gg, dy), sp) : tf.zerosLike(y);
+/**
+ * True while a gradient is itself being recorded for differentiation
+ * (tf.grad inside tf.grad, as in WGAN-GP, R1 or unrolled GANs). tf.js
+ * fuses its own ops only when this is false, for the same reason: the
+ * fused backward kernels read the saved forward *output*, and tf.js
+ * records the copy of a saved output before the op that made it, so a
+ * second differentiation would not find the path through it.
+ */
+function recordingGradients(): boolean {
+  const state = tf.engine().state as unknown as { gradientDepth: number };
+  return state.gradientDepth > 0;
+}
+
+/** All axes but the last: [0, ..., rank - 2]. */
+function leadingAxes(x: tf.Tensor): number[] {
+  return x.shape.slice(0, -1).map((_, i) => i);
 }
 
 let gradientsRegistered = false;
 
 /**
- * Registers the gradients of the fused kernels (once). The first-order
- * ones call fused kernels; the gradients of those are standard ops.
+ * Registers the gradients of the fused kernels (once). First order runs
+ * the fused backward kernels; while gradients are being recorded for a
+ * second differentiation they are computed from the saved inputs in
+ * standard ops instead, so every order is exact.
  */
 export function registerFusedGradients(): void {
   if (gradientsRegistered) return;
@@ -331,26 +331,41 @@ export function registerFusedGradients(): void {
 
   tf.registerGradient({
     kernelName: 'MsDense',
-    inputsToSave: ['x', 'w'],
+    inputsToSave: ['x', 'w', 'b'],
     outputsToSave: [true],
     gradFunc: (dy, saved, attrs) => {
-      const [x, w, y] = saved as tf.Tensor[];
+      const [x, w, b, y] = saved as (tf.Tensor | undefined)[];
       const g = dy as tf.Tensor;
+      if (!recordingGradients()) {
+        return {
+          x: () => run('MsDenseGradX', { dy: g, y: y!, w: w! }, attrs),
+          w: () => run('MsDenseGradW', { dy: g, y: y!, x: x! }, attrs),
+          b: () => run('MsDenseGradB', { dy: g, y: y! }, attrs),
+        };
+      }
+      const { act, alpha } = actAttrs(attrs);
+      const z = b ? tf.add(tf.matMul(x!, w!), b) : tf.matMul(x!, w!);
+      const gz = tf.mul(g, slopeOfZ(z, act, alpha));
       return {
-        x: () => run('MsDenseGradX', { dy: g, y: y!, w: w! }, attrs),
-        w: () => run('MsDenseGradW', { dy: g, y: y!, x: x! }, attrs),
-        b: () => run('MsDenseGradB', { dy: g, y: y! }, attrs),
+        x: () => tf.matMul(gz, w!, false, true),
+        w: () => tf.matMul(x!, gz, true, false),
+        b: () => tf.sum(gz, 0),
       };
     },
   });
+
   tf.registerGradient({
     kernelName: 'MsAct',
+    inputsToSave: ['x'],
     outputsToSave: [true],
     gradFunc: (dy, saved, attrs) => {
-      const [y] = saved as tf.Tensor[];
-      return {
-        x: () => run('MsActGrad', { dy: dy as tf.Tensor, y: y! }, attrs),
-      };
+      const [x, y] = saved as tf.Tensor[];
+      const g = dy as tf.Tensor;
+      if (!recordingGradients()) {
+        return { x: () => run('MsActGrad', { dy: g, y: y! }, attrs) };
+      }
+      const { act, alpha } = actAttrs(attrs);
+      return { x: () => tf.mul(g, slopeOfZ(x!, act, alpha)) };
     },
   });
 
@@ -359,72 +374,34 @@ export function registerFusedGradients(): void {
     inputsToSave: ['x', 'gamma'],
     gradFunc: (dy, saved, attrs) => {
       const [x, gamma] = saved as tf.Tensor[];
-      // One kernel gives all three; the unused ones are freed with the
-      // backward pass's scope.
-      const [dx, dg, db] = tf.engine().runKernel(
-        'MsBatchNormGrad', { dy: dy as tf.Tensor, x: x!, gamma: gamma! },
-        attrs as tf.NamedAttrMap,
-      ) as unknown as tf.Tensor[];
-      return { x: () => dx!, gamma: () => dg!, beta: () => db! };
-    },
-  });
-
-  // Second order, in standard ops. With s = act'(y) and g = dy ⊙ s:
-  // MsActGrad = g; MsDenseGradX = g w^T; MsDenseGradW = x^T g;
-  // MsDenseGradB = sum_batch g.
-  tf.registerGradient({
-    kernelName: 'MsActGrad',
-    inputsToSave: ['dy', 'y'],
-    gradFunc: (gg, saved, attrs) => {
-      const [dy, y] = saved as tf.Tensor[];
-      const { act, alpha } = actAttrs(attrs);
-      const up = gg as tf.Tensor;
+      const g = dy as tf.Tensor;
+      if (!recordingGradients()) {
+        // One kernel gives all three; the unused ones are freed with the
+        // backward pass's scope.
+        const [dx, dg, db] = tf.engine().runKernel(
+          'MsBatchNormGrad', { dy: g, x: x!, gamma: gamma! },
+          attrs as tf.NamedAttrMap,
+        ) as unknown as tf.Tensor[];
+        return { x: () => dx!, gamma: () => dg!, beta: () => db! };
+      }
+      // Ioffe & Szegedy 2015, section 3, in standard ops:
+      // dx = gamma invstd / R (R dy - sum dy - xhat sum(dy xhat)).
+      const eps = Number((attrs as Record<string, unknown>).eps);
+      const axes = leadingAxes(x!);
+      const rows = x!.size / x!.shape[x!.rank - 1]!;
+      const mean = tf.mean(x!, axes);
+      const xc = tf.sub(x!, mean);
+      const invstd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), axes), eps));
+      const xhat = tf.mul(xc, invstd);
+      const dbeta = tf.sum(g, axes);
+      const dgamma = tf.sum(tf.mul(g, xhat), axes);
       return {
-        dy: () => tf.mul(up, slope(y!, act, alpha)),
-        y: () => throughSlope(up, dy!, y!, act),
-      };
-    },
-  });
-  tf.registerGradient({
-    kernelName: 'MsDenseGradX',
-    inputsToSave: ['dy', 'y', 'w'],
-    gradFunc: (gg, saved, attrs) => {
-      const [dy, y, w] = saved as tf.Tensor[];
-      const { act, alpha } = actAttrs(attrs);
-      const up = gg as tf.Tensor; // [batch, units]
-      return {
-        dy: () => tf.mul(tf.matMul(up, w!), slope(y!, act, alpha)),
-        w: () =>
-          tf.matMul(up, tf.mul(dy!, slope(y!, act, alpha)), true, false),
-        y: () => throughSlope(tf.matMul(up, w!), dy!, y!, act),
-      };
-    },
-  });
-  tf.registerGradient({
-    kernelName: 'MsDenseGradW',
-    inputsToSave: ['dy', 'y', 'x'],
-    gradFunc: (gg, saved, attrs) => {
-      const [dy, y, x] = saved as tf.Tensor[];
-      const { act, alpha } = actAttrs(attrs);
-      const up = gg as tf.Tensor; // [units, outUnits]
-      return {
-        dy: () => tf.mul(tf.matMul(x!, up), slope(y!, act, alpha)),
-        x: () =>
-          tf.matMul(tf.mul(dy!, slope(y!, act, alpha)), up, false, true),
-        y: () => throughSlope(tf.matMul(x!, up), dy!, y!, act),
-      };
-    },
-  });
-  tf.registerGradient({
-    kernelName: 'MsDenseGradB',
-    inputsToSave: ['dy', 'y'],
-    gradFunc: (gg, saved, attrs) => {
-      const [dy, y] = saved as tf.Tensor[];
-      const { act, alpha } = actAttrs(attrs);
-      const up = gg as tf.Tensor; // [outUnits], broadcast over the batch
-      return {
-        dy: () => tf.mul(up, slope(y!, act, alpha)),
-        y: () => throughSlope(up, dy!, y!, act),
+        x: () => tf.mul(
+          tf.div(tf.mul(gamma!, invstd), rows),
+          tf.sub(tf.sub(tf.mul(g, rows), dbeta), tf.mul(xhat, dgamma)),
+        ),
+        gamma: () => dgamma,
+        beta: () => dbeta,
       };
     },
   });

@@ -72,6 +72,9 @@ async function tryBackend(name: BackendName): Promise<string | null> {
           require.resolve('@tensorflow/tfjs-backend-wasm/package.json'),
         );
         wasm.setWasmPaths(`${path.join(dir, 'dist')}${path.sep}`);
+        // Transposed matmuls are ~10x slower there unless materialised.
+        const fast = await import('../backend/wasm_matmul.js');
+        fast.installFastWasmMatMul();
         break;
       }
       case 'cpu':

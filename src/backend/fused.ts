@@ -10,10 +10,10 @@
  * identical results up to float32 rounding.
  *
  * Second order: dense, activation and batchNormTrain may be differentiated
- * any number of times (WGAN-GP, R1, unrolled GANs). While a gradient is
- * being recorded for a further differentiation, their gradients are
- * computed from the saved inputs in standard ops (unfused, slower, exact);
- * plain first-order training takes the fused kernels. adamUpdateAll has no
+ * any number of times (WGAN-GP, R1, unrolled GANs): inside nested gradient
+ * scopes they run as the composite of standard ops (unfused, slower,
+ * exact), see useFused; plain first-order training takes the fused
+ * kernels. adamUpdateAll has no
  * gradient (an optimiser step is never differentiated).
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -34,11 +34,23 @@ export interface ActivationOptions {
   alpha?: number;
 }
 
-function isNative(): boolean {
+/**
+ * Whether to run the fused kernels: on modescope-native, unless this
+ * forward pass runs inside two nested gradient scopes (tf.grad within
+ * tf.grad: WGAN-GP, R1, unrolled GANs), whose backward pass will itself be
+ * differentiated. The fused backward kernels read the saved forward
+ * *output*, and tf.js records the copy of a saved output before the op
+ * that made it, so a second differentiation would not find the path
+ * through it; tf.js declines to fuse its own ops under gradients for the
+ * same kind of reason. There the composite of standard ops runs instead.
+ */
+function useFused(): boolean {
   // tf.js's tanh/sigmoid gradients lose second-order terms unless patched
-  // (src/nn/gradients.ts); both paths below may use them.
+  // (src/nn/gradients.ts); the composite path uses them.
   ensureSecondOrderGradients();
-  return tf.getBackend() === NATIVE_BACKEND;
+  if (tf.getBackend() !== NATIVE_BACKEND) return false;
+  const state = tf.engine().state as unknown as { gradientDepth: number };
+  return state.gradientDepth < 2;
 }
 
 function checkAct(where: string, o: ActivationOptions) {
@@ -96,11 +108,11 @@ export function dense(
       `dense: b must have shape [${w.shape[1]}], but got [${b.shape}]`,
     );
   }
-  if (isNative()) {
-    // The gradient saves every input, so a missing bias is a zero one.
-    return tf.tidy(() => tf.engine().runKernel('MsDense', {
-      x, w, b: b ?? tf.zeros([w.shape[1]!]),
-    }, { activation, alpha }) as tf.Tensor2D);
+  if (useFused()) {
+    const inputs: tf.NamedTensorMap = b ? { x, w, b } : { x, w };
+    return tf.engine().runKernel('MsDense', inputs, {
+      activation, alpha,
+    }) as tf.Tensor2D;
   }
   return tf.tidy(() => {
     const z = tf.matMul(x, w);
@@ -114,7 +126,7 @@ export function activation(
   options: ActivationOptions = {},
 ): tf.Tensor {
   const { activation: act, alpha } = checkAct('activation', options);
-  if (isNative()) {
+  if (useFused()) {
     return tf.engine().runKernel('MsAct', { x }, {
       activation: act, alpha,
     }) as tf.Tensor;
@@ -151,7 +163,7 @@ export function batchNormTrain(
         `axis), but got [${gamma.shape}] and [${beta.shape}]`,
     );
   }
-  if (isNative()) {
+  if (useFused()) {
     return tf.engine().runKernel('MsBatchNorm', { x, gamma, beta }, {
       eps,
     }) as tf.Tensor;
@@ -227,7 +239,7 @@ export function adamUpdateAll(
       }
     }
   }
-  if (isNative() && n > 0) {
+  if (tf.getBackend() === NATIVE_BACKEND && n > 0) {
     const inputs: tf.NamedTensorMap = {};
     for (let i = 0; i < n; ++i) {
       inputs[`p${i}`] = params[i]!;
@@ -263,64 +275,11 @@ export function adamUpdateAll(
   return out;
 }
 
-// ---- gradients ----
-
-/**
- * act'(z) from the pre-activation z, in standard ops whose own gradients
- * are exact (the second-order path).
- */
-function slopeOfZ(z: tf.Tensor, act: Activation, alpha: number): tf.Tensor {
-  switch (act) {
-    case 'relu': return tf.step(z);
-    case 'relu6': return tf.mul(tf.step(z), tf.step(tf.sub(6, z)));
-    case 'elu': {
-      const pos = tf.step(z);
-      return tf.add(pos, tf.mul(tf.sub(1, pos), tf.exp(tf.minimum(z, 0))));
-    }
-    case 'leakyrelu': return tf.add(tf.mul(tf.step(z), 1 - alpha), alpha);
-    case 'sigmoid': {
-      const y = tf.sigmoid(z);
-      return tf.mul(y, tf.sub(1, y));
-    }
-    case 'tanh': return tf.sub(1, tf.square(tf.tanh(z)));
-    default: return tf.onesLike(z);
-  }
-}
-
-function actAttrs(attrs: unknown): { act: Activation; alpha: number } {
-  const a = (attrs ?? {}) as Record<string, unknown>;
-  return {
-    act: String(a.activation ?? 'linear') as Activation,
-    alpha: Number(a.alpha ?? 0.2),
-  };
-}
-
-/**
- * True while a gradient is itself being recorded for differentiation
- * (tf.grad inside tf.grad, as in WGAN-GP, R1 or unrolled GANs). tf.js
- * fuses its own ops only when this is false, for the same reason: the
- * fused backward kernels read the saved forward *output*, and tf.js
- * records the copy of a saved output before the op that made it, so a
- * second differentiation would not find the path through it.
- */
-function recordingGradients(): boolean {
-  const state = tf.engine().state as unknown as { gradientDepth: number };
-  return state.gradientDepth > 0;
-}
-
-/** All axes but the last: [0, ..., rank - 2]. */
-function leadingAxes(x: tf.Tensor): number[] {
-  return x.shape.slice(0, -1).map((_, i) => i);
-}
+// ---- gradients (first order; see useFused for higher orders) ----
 
 let gradientsRegistered = false;
 
-/**
- * Registers the gradients of the fused kernels (once). First order runs
- * the fused backward kernels; while gradients are being recorded for a
- * second differentiation they are computed from the saved inputs in
- * standard ops instead, so every order is exact.
- */
+/** Registers the gradients of the fused kernels (once). */
 export function registerFusedGradients(): void {
   if (gradientsRegistered) return;
   gradientsRegistered = true;
@@ -329,43 +288,31 @@ export function registerFusedGradients(): void {
       name, inputs, attrs as tf.NamedAttrMap,
     ) as tf.Tensor;
 
+  // Each piece runs only if the tape needs that input's gradient (the
+  // generator step, for one, needs no weight gradients of D).
   tf.registerGradient({
     kernelName: 'MsDense',
-    inputsToSave: ['x', 'w', 'b'],
+    inputsToSave: ['x', 'w'],
     outputsToSave: [true],
     gradFunc: (dy, saved, attrs) => {
-      const [x, w, b, y] = saved as (tf.Tensor | undefined)[];
+      const [x, w, y] = saved as tf.Tensor[];
       const g = dy as tf.Tensor;
-      if (!recordingGradients()) {
-        return {
-          x: () => run('MsDenseGradX', { dy: g, y: y!, w: w! }, attrs),
-          w: () => run('MsDenseGradW', { dy: g, y: y!, x: x! }, attrs),
-          b: () => run('MsDenseGradB', { dy: g, y: y! }, attrs),
-        };
-      }
-      const { act, alpha } = actAttrs(attrs);
-      const z = b ? tf.add(tf.matMul(x!, w!), b) : tf.matMul(x!, w!);
-      const gz = tf.mul(g, slopeOfZ(z, act, alpha));
       return {
-        x: () => tf.matMul(gz, w!, false, true),
-        w: () => tf.matMul(x!, gz, true, false),
-        b: () => tf.sum(gz, 0),
+        x: () => run('MsDenseGradX', { dy: g, y: y!, w: w! }, attrs),
+        w: () => run('MsDenseGradW', { dy: g, y: y!, x: x! }, attrs),
+        b: () => run('MsDenseGradB', { dy: g, y: y! }, attrs),
       };
     },
   });
 
   tf.registerGradient({
     kernelName: 'MsAct',
-    inputsToSave: ['x'],
     outputsToSave: [true],
     gradFunc: (dy, saved, attrs) => {
-      const [x, y] = saved as tf.Tensor[];
-      const g = dy as tf.Tensor;
-      if (!recordingGradients()) {
-        return { x: () => run('MsActGrad', { dy: g, y: y! }, attrs) };
-      }
-      const { act, alpha } = actAttrs(attrs);
-      return { x: () => tf.mul(g, slopeOfZ(x!, act, alpha)) };
+      const [y] = saved as tf.Tensor[];
+      return {
+        x: () => run('MsActGrad', { dy: dy as tf.Tensor, y: y! }, attrs),
+      };
     },
   });
 
@@ -374,35 +321,13 @@ export function registerFusedGradients(): void {
     inputsToSave: ['x', 'gamma'],
     gradFunc: (dy, saved, attrs) => {
       const [x, gamma] = saved as tf.Tensor[];
-      const g = dy as tf.Tensor;
-      if (!recordingGradients()) {
-        // One kernel gives all three; the unused ones are freed with the
-        // backward pass's scope.
-        const [dx, dg, db] = tf.engine().runKernel(
-          'MsBatchNormGrad', { dy: g, x: x!, gamma: gamma! },
-          attrs as tf.NamedAttrMap,
-        ) as unknown as tf.Tensor[];
-        return { x: () => dx!, gamma: () => dg!, beta: () => db! };
-      }
-      // Ioffe & Szegedy 2015, section 3, in standard ops:
-      // dx = gamma invstd / R (R dy - sum dy - xhat sum(dy xhat)).
-      const eps = Number((attrs as Record<string, unknown>).eps);
-      const axes = leadingAxes(x!);
-      const rows = x!.size / x!.shape[x!.rank - 1]!;
-      const mean = tf.mean(x!, axes);
-      const xc = tf.sub(x!, mean);
-      const invstd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), axes), eps));
-      const xhat = tf.mul(xc, invstd);
-      const dbeta = tf.sum(g, axes);
-      const dgamma = tf.sum(tf.mul(g, xhat), axes);
-      return {
-        x: () => tf.mul(
-          tf.div(tf.mul(gamma!, invstd), rows),
-          tf.sub(tf.sub(tf.mul(g, rows), dbeta), tf.mul(xhat, dgamma)),
-        ),
-        gamma: () => dgamma,
-        beta: () => dbeta,
-      };
+      // One kernel gives all three; the unused ones are freed with the
+      // backward pass's scope.
+      const [dx, dg, db] = tf.engine().runKernel(
+        'MsBatchNormGrad', { dy: dy as tf.Tensor, x: x!, gamma: gamma! },
+        attrs as tf.NamedAttrMap,
+      ) as unknown as tf.Tensor[];
+      return { x: () => dx!, gamma: () => dg!, beta: () => db! };
     },
   });
 }

@@ -75,6 +75,8 @@ async function tryBackend(name: BackendName): Promise<string | null> {
         // Transposed matmuls are ~10x slower there unless materialised.
         const fast = await import('../backend/wasm_matmul.js');
         fast.installFastWasmMatMul();
+        const { registerWasmExtras } = await import('./wasm-kernels.js');
+        registerWasmExtras();
         break;
       }
       case 'cpu':

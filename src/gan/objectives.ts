@@ -91,8 +91,12 @@ export function unrollDiscriminator(
 ): TensorMap {
   const keys = Object.keys(dParams).sort();
   let params = dParams;
-  let state = dState;
   let opt = optD;
+  // Every simulated step starts from the same network state (batch-norm
+  // running statistics, spectral-norm vectors): the state tensors created
+  // inside tf.grads are freed when it returns, and the running statistics
+  // do not enter a training-mode forward pass anyway.
+  const state = dState;
   for (const real of reals) {
     const side: Side = { state };
     const f = (...ps: tf.Tensor[]): tf.Scalar => {
@@ -106,7 +110,6 @@ export function unrollDiscriminator(
     const upd = optimizerStep(cfg.optimizerD, params, gm, opt);
     params = clipMap(upd.params, cfg.clip);
     opt = upd.state;
-    state = side.state;
   }
   return params;
 }

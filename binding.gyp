@@ -37,27 +37,35 @@
     },
     {
       # Float64 linear algebra for the metrics (FID, PRDC):
-      # build/Release/modescope_linalg.node. The JS in src/linalg falls
-      # back to plain JS when it is missing.
+      # build/Release/modescope_linalg.node, with our own GEMM, Cholesky
+      # and eigen solver (native/linalg); no system libraries. The JS in
+      # src/linalg falls back to plain JS when it is missing.
       "target_name": "modescope_linalg",
-      "sources": ["native/linalg/linalg.cc"],
+      "sources": [
+        "native/linalg/linalg.cc",
+        "native/linalg/gemm.cc",
+        "native/linalg/dense.cc",
+      ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
       ],
       # napi.h reports errors as C++ exceptions, which need -fexceptions.
       "defines": ["NAPI_CPP_EXCEPTIONS", "NAPI_VERSION=8"],
-      "cflags_cc": ["-O3", "-march=native", "-std=c++17", "-fexceptions"],
-      "cflags_cc!": ["-std=gnu++17", "-O2", "-fno-exceptions"],
-      # The system BLAS / LAPACK (OpenBLAS on Debian: libopenblas0 and
-      # liblapack3 / python3-numpy bring them), by soname so that the -dev
-      # packages are not needed. OpenBLAS threads its GEMMs over all cores.
-      "conditions": [
-        ["'<!(node native/linalg/has-blas.mjs)'=='1'", {
-          "libraries": ["-l:libblas.so.3", "-l:liblapack.so.3"],
-        }, {
-          "defines": ["MODESCOPE_NO_BLAS"],
-        }],
+      "cflags_cc": [
+        "-O3",
+        # AVX2/FMA (or AVX-512) where the CPU has them; the vector-extension
+        # kernels compile to SSE2 or scalars elsewhere.
+        "-march=native",
+        # Lets `acc += a * b` in the GEMM and dot kernels become one fused
+        # multiply-add, as in every optimised BLAS; -std=c++17 turns
+        # contraction off otherwise.
+        "-ffp-contract=fast",
+        "-std=c++17",
+        "-fexceptions",
       ],
+      "cflags_cc!": ["-std=gnu++17", "-O2", "-fno-exceptions"],
+      # The kernels thread over all cores with std::thread.
+      "ldflags": ["-pthread"],
     },
   ],
 }

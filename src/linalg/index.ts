@@ -3,7 +3,12 @@
  * when it is built and to the plain-JS reference otherwise. Callers
  * validate inputs; these functions only check sizes.
  */
-import { meanCovJs, fidProductEigenvaluesJs, type MeanCov } from './dense.js';
+import {
+  meanCovJs,
+  fidProductEigenvaluesJs,
+  type FidRoute,
+  type MeanCov,
+} from './dense.js';
 import { eighJs, type EighResult } from './eigh.js';
 import { linalgAddon } from './native.js';
 import {
@@ -12,10 +17,10 @@ import {
   type PrdcCounts,
 } from './neighbours.js';
 
-export type { MeanCov, EighResult, PrdcCounts };
+export type { MeanCov, EighResult, PrdcCounts, FidRoute };
 export { linalgAddon };
 export { kthSmallest } from './neighbours.js';
-export { matmulJs } from './dense.js';
+export { matmulJs, choleskyJs } from './dense.js';
 
 /** Which implementation runs: 'native' or 'js'. */
 export function linalgBackend(): 'native' | 'js' {
@@ -46,16 +51,19 @@ export function eigh(
   return eighJs(a, n, opts);
 }
 
-/** `[d]` eigenvalues of sqrt(S1) S2 sqrt(S1); see dense.ts. */
+/** `[d]` eigenvalues of S1 S2 and the route used; see dense.ts. */
 export function fidProductEigenvalues(
   s1: Float64Array,
   s2: Float64Array,
   d: number,
-): Float64Array {
+  route: 'auto' | FidRoute = 'auto',
+): { values: Float64Array; route: FidRoute } {
   const { addon } = linalgAddon();
-  return addon
-    ? addon.fidProductEigenvalues(s1, s2, d)
-    : fidProductEigenvaluesJs(s1, s2, d);
+  if (addon) {
+    const [values, used] = addon.fidProductEigenvalues(s1, s2, d, route);
+    return { values, route: used };
+  }
+  return fidProductEigenvaluesJs(s1, s2, d, route);
 }
 
 /** `[n]` distance to the k-th neighbour, self excluded; see neighbours.ts. */

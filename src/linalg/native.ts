@@ -20,7 +20,18 @@ export interface LinalgAddon {
     s1: Float64Array,
     s2: Float64Array,
     d: number,
+    route: 'auto' | 'cholesky' | 'eigh',
+  ): [Float64Array, 'cholesky' | 'eigh'];
+  cholesky(a: Float64Array, d: number): Float64Array | null;
+  gemmNT(
+    a: Float64Array,
+    b: Float64Array,
+    m: number,
+    n: number,
+    k: number,
   ): Float64Array;
+  /** Threads the kernels use (MODESCOPE_THREADS, else all cores). */
+  threads: number;
   knnRadii(x: Float32Array, n: number, d: number, k: number): Float32Array;
   prdcCounts(
     real: Float32Array,
@@ -52,10 +63,10 @@ export function linalgAddon(): { addon: LinalgAddon | null; reason: string } {
   }
   try {
     const addon = createRequire(import.meta.url)(file) as LinalgAddon;
-    // Built without BLAS (native/linalg/has-blas.mjs), it exports nothing.
-    cached = typeof addon.meanCov === 'function'
+    // An addon from before the Cholesky route lacks `cholesky`.
+    cached = typeof addon.cholesky === 'function'
       ? { addon, reason: 'loaded' }
-      : { addon: null, reason: 'built without BLAS / LAPACK' };
+      : { addon: null, reason: 'outdated build: run npm install again' };
   } catch (e) {
     cached = { addon: null, reason: `failed to load: ${(e as Error).message}` };
   }

@@ -7,12 +7,24 @@
  * with float64 means and N-1 covariances.
  *
  * The reference forms the matrix square root of S1 S2 with scipy's sqrtm
- * (a Schur decomposition, minutes for 2048-d). Only its trace is needed,
- * and Tr((S1 S2)^1/2) = sum_k sqrt(l_k) over the eigenvalues l_k of the
- * symmetric PSD matrix sqrt(S1) S2 sqrt(S1), which is similar to S1 S2; two
- * symmetric eigen-decompositions give them (src/linalg/dense.ts).
+ * (a complex Schur decomposition, a minute or more for 2048-d). Only its
+ * trace is needed: Tr((S1 S2)^1/2) = sum_k sqrt(l_k) over the eigenvalues
+ * l_k of S1 S2, and src/linalg finds them from a symmetric matrix similar
+ * to S1 S2 by one of two routes:
+ * - 'cholesky' (the fast, usual one): S1 = L L^T, then the eigenvalues of
+ *   L^T S2 L; only eigenvalues, no eigenvectors, are computed. If S1 is
+ *   not positive definite, S2 is factored instead (the trace is symmetric
+ *   in S1 and S2).
+ * - 'eigh' (the fallback): when neither covariance is positive definite,
+ *   i.e. both sets have N <= D samples or are rank-deficient, S1 = V L V^T
+ *   and the eigenvalues of L^1/2 V^T S2 V L^1/2, with S1's eigenvalues
+ *   that roundoff made negative taken as 0. About 3x slower (S1's
+ *   eigenvectors). When a set's sample count is known and does not exceed
+ *   D, this route is taken without trying Cholesky.
+ * Both agree with the reference to ~1e-9 relative on the committed
+ * pytorch-fid fixtures (test/metrics/fid.test.ts).
  *
- * The reference's fallbacks, mapped to this route:
+ * The reference's fallbacks, mapped to these routes:
  * - "not finite": when sqrtm's result has a non-finite entry, the
  *   reference adds eps (1e-6) to both diagonals and retries. Here a
  *   non-finite eigenvalue (or a failed decomposition) triggers the same
@@ -27,7 +39,11 @@
  *   (never less strict than the reference) and otherwise, like the
  *   reference's real part, counts negative l_k as 0.
  */
-import { meanCov, fidProductEigenvalues } from '../linalg/index.js';
+import {
+  meanCov,
+  fidProductEigenvalues,
+  type FidRoute,
+} from '../linalg/index.js';
 import { UserError, UserRangeError } from '../util/errors.js';
 import { checkMatrix, checkSameDim, type Matrix } from './features.js';
 
@@ -46,18 +62,44 @@ export interface FidStats {
 export interface FidOptions {
   /** Diagonal offset of the non-finite fallback; default 1e-6. */
   eps?: number;
+  /**
+   * How the eigenvalues of S1 S2 are found (see above); default 'auto':
+   * Cholesky when a covariance is positive definite, else 'eigh'.
+   * 'cholesky' fails when neither is; tests use it to pin a route.
+   */
+  route?: 'auto' | FidRoute;
 }
 
 export interface FidResult {
   fid: number;
   /** True when the eps fallback was used. */
   offsetAdded: boolean;
+  /** The route that found the eigenvalues of S1 S2. */
+  route: FidRoute;
   /** Notes for the user (too few samples, the fallback). */
   warnings: string[];
 }
 
-/** Below this many samples FID is biased and its covariance ill-posed. */
-export const FID_MIN_SAMPLES = 2048;
+/**
+ * A set's covariance has rank at most N - 1, so it is singular unless
+ * N > D: with N <= D samples the Gaussian fit is degenerate and FID is
+ * biased upwards. That is the warning's threshold. It is pytorch-fid's
+ * advice of at least 2048 samples for its 2048-d features, generalised to
+ * any feature dimension (128-d MNIST features need 129, not 2048).
+ */
+export function fidSampleWarning(
+  what: string,
+  count: number,
+  dim: number,
+): string | null {
+  if (count > dim) return null;
+  return (
+    `fid: ${count} ${what} samples do not exceed the feature dimension ` +
+    `${dim}, so the covariance is singular and the score is biased ` +
+    `upwards; use more than ${dim} (10,000 or more is usual, 50,000 in ` +
+    'papers)'
+  );
+}
 
 /** Mean and N-1 covariance of `x` `[n, d]` (n >= 2), in float64. */
 export function fidStats(x: Matrix): FidStats {
@@ -105,15 +147,17 @@ export function frechetDistance(
   const d = a.dim;
   const eps = opts.eps ?? 1e-6;
   const warnings: string[] = [];
+  let singular = 0;
   for (const [what, s] of [['real', a], ['fake', b]] as const) {
-    if (s.count !== undefined && s.count < FID_MIN_SAMPLES) {
-      warnings.push(
-        `fid: ${s.count} ${what} samples is below the recommended ` +
-          `${FID_MIN_SAMPLES}; the score is biased upwards (10,000 or ` +
-          `more is usual, 50,000 in papers)`,
-      );
+    const w = s.count === undefined ? null : fidSampleWarning(what, s.count, d);
+    if (w) {
+      warnings.push(w);
+      singular++;
     }
   }
+  // Both covariances singular by their sample counts: Cholesky cannot
+  // succeed (or would on roundoff alone), so go straight to 'eigh'.
+  const route = opts.route ?? (singular === 2 ? 'eigh' : 'auto');
   let diff2 = 0;
   for (let i = 0; i < d; i++) diff2 += (a.mu[i]! - b.mu[i]!) ** 2;
   let tr1 = 0;
@@ -123,8 +167,8 @@ export function frechetDistance(
     tr2 += b.sigma[i * d + i]!;
   }
   let offsetAdded = false;
-  let values = safeEigenvalues(a.sigma, b.sigma, d);
-  if (!values) {
+  let found = safeEigenvalues(a.sigma, b.sigma, d, route);
+  if (!found) {
     // The reference's fallback: eps on both diagonals, only inside the
     // square root; the traces above stay those of the raw covariances.
     offsetAdded = true;
@@ -138,8 +182,8 @@ export function frechetDistance(
       s1[i * d + i] = s1[i * d + i]! + eps;
       s2[i * d + i] = s2[i * d + i]! + eps;
     }
-    values = safeEigenvalues(s1, s2, d);
-    if (!values) {
+    found = safeEigenvalues(s1, s2, d, route);
+    if (!found) {
       throw new UserError(
         'fid: the covariance product has no finite square root even with ' +
           `${eps} added to the diagonals`,
@@ -148,7 +192,7 @@ export function frechetDistance(
   }
   let trSqrt = 0;
   let imag = 0;
-  for (const l of values) {
+  for (const l of found.values) {
     if (l >= 0) trSqrt += Math.sqrt(l);
     else imag = Math.max(imag, Math.sqrt(-l));
   }
@@ -159,21 +203,41 @@ export function frechetDistance(
       'the covariances are ill-conditioned: use more samples',
     );
   }
-  return { fid: diff2 + tr1 + tr2 - 2 * trSqrt, offsetAdded, warnings };
+  return {
+    fid: diff2 + tr1 + tr2 - 2 * trSqrt,
+    offsetAdded,
+    route: found.route,
+    warnings,
+  };
 }
 
 function safeEigenvalues(
   s1: Float64Array,
   s2: Float64Array,
   d: number,
-): Float64Array | null {
-  let values: Float64Array;
+  route: 'auto' | FidRoute,
+): { values: Float64Array; route: FidRoute } | null {
+  if (route === 'cholesky') {
+    // A pinned route reports that it cannot run instead of retrying.
+    let r: { values: Float64Array; route: FidRoute };
+    try {
+      r = fidProductEigenvalues(s1, s2, d, route);
+    } catch {
+      throw new UserError(
+        'fid: route cholesky needs a positive definite covariance, but ' +
+          'neither is',
+        "use route 'auto', which falls back to 'eigh'",
+      );
+    }
+    return r.values.every(Number.isFinite) ? r : null;
+  }
+  let r: { values: Float64Array; route: FidRoute };
   try {
-    values = fidProductEigenvalues(s1, s2, d);
+    r = fidProductEigenvalues(s1, s2, d, route);
   } catch {
     return null;
   }
-  return values.every(Number.isFinite) ? values : null;
+  return r.values.every(Number.isFinite) ? r : null;
 }
 
 /** FID between real `[n, d]` and fake `[m, d]` features. */

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { fid, fidStats, frechetDistance } from '../../src/metrics/fid.js';
 import { readNpz } from '../../src/io/npy.js';
 import { Rng } from '../../src/util/rng.js';
+import { fidProductEigenvaluesJs } from '../../src/linalg/dense.js';
 import { FIXTURES, REF, close, fixtureMatrix, gaussian } from './helpers.js';
 
 // Expected values: scripts/fixtures/metrics.py, pytorch-fid's
@@ -12,7 +13,32 @@ test('fid [300,16] vs [250,16] matches pytorch-fid to 1e-6', () => {
   const r = fid(fixtureMatrix('fid_full_real'), fixtureMatrix('fid_full_fake'));
   close(r.fid, REF.fid_full!.fid!, 1e-6, 0, 'fid');
   assert.equal(r.offsetAdded, false);
+  assert.equal(r.route, 'cholesky');
+  assert.deepEqual(r.warnings, []);
 });
+
+for (const route of ['cholesky', 'eigh'] as const) {
+  test(`fid [300,16] vs [250,16] route ${route} matches pytorch-fid`, () => {
+    const r = fid(fixtureMatrix('fid_full_real'),
+      fixtureMatrix('fid_full_fake'), { route });
+    assert.equal(r.route, route);
+    close(r.fid, REF.fid_full!.fid!, 1e-6, 0, 'fid');
+  });
+  test(`fid [300,16] vs [250,16] JS route ${route} matches pytorch-fid`,
+    () => {
+      // The plain-JS fallback, called directly (the addon may be loaded).
+      const a = fidStats(fixtureMatrix('fid_full_real'));
+      const b = fidStats(fixtureMatrix('fid_full_fake'));
+      const { values } = fidProductEigenvaluesJs(a.sigma, b.sigma, 16, route);
+      let fidJs = 0;
+      for (let i = 0; i < 16; i++) {
+        fidJs += (a.mu[i]! - b.mu[i]!) ** 2 + a.sigma[i * 17]! +
+          b.sigma[i * 17]!;
+      }
+      for (const l of values) fidJs -= 2 * Math.sqrt(Math.max(l, 0));
+      close(fidJs, REF.fid_full!.fid!, 1e-6, 0, 'fid');
+    });
+}
 
 test('fid [40,64] vs [50,64] rank-deficient (N < D) matches pytorch-fid', () => {
   const r = fid(
@@ -24,7 +50,38 @@ test('fid [40,64] vs [50,64] rank-deficient (N < D) matches pytorch-fid', () => 
   assert.equal(REF.fid_rankdef!.fallback, false);
   close(r.fid, REF.fid_rankdef!.fid!, 1e-6, 0, 'fid');
   assert.equal(r.offsetAdded, false);
-  assert.match(r.warnings[0]!, /40 real samples is below the recommended 2048/);
+  // Both N <= D: neither covariance can be factored, so the eigh route.
+  assert.equal(r.route, 'eigh');
+  assert.equal(r.warnings[0],
+    'fid: 40 real samples do not exceed the feature dimension 64, so the ' +
+    'covariance is singular and the score is biased upwards; use more ' +
+    'than 64 (10,000 or more is usual, 50,000 in papers)');
+  assert.match(r.warnings[1]!, /^fid: 50 fake samples do not exceed/);
+});
+
+test('fid [40,64] rank-deficient with route cholesky -> error', () => {
+  assert.throws(() => fid(fixtureMatrix('fid_rankdef_real'),
+    fixtureMatrix('fid_rankdef_fake'), { route: 'cholesky' }), {
+    message: 'fid: route cholesky needs a positive definite covariance, ' +
+      "but neither is\n  hint: use route 'auto', which falls back to 'eigh'",
+  });
+});
+
+test('fid [300,16] vs [10,16]: singular fake, Cholesky of the real one', () => {
+  // The trace is symmetric in S1 and S2: the full-rank real covariance is
+  // factored even though the fake one is singular; the eigh route (S1 =
+  // real) is the cross-check.
+  const real = fixtureMatrix('fid_full_real');
+  const f = fixtureMatrix('fid_full_fake');
+  const fake = { data: f.data.subarray(0, 160), shape: [10, 16] as [number,
+    number] };
+  const a = fid(fake, real);
+  const b = fid(fake, real, { route: 'eigh' });
+  assert.equal(a.route, 'cholesky');
+  // The eigh route takes square roots of S1's 6 zero eigenvalues, which
+  // roundoff leaves at ~1e-16 of the trace: ~1e-8 each, so 1e-7 relative.
+  close(a.fid, b.fid, 1e-7, 0, 'fid');
+  assert.equal(a.warnings.length, 1);
 });
 
 test('fid from saved pytorch-fid stats .npz equals fid from features', () => {

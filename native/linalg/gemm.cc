@@ -1,0 +1,243 @@
+// Packed float64 GEMM in the layout of Goto and van de Geijn, "Anatomy of
+// high-performance matrix multiplication" (ACM TOMS 2008): a kc x nc
+// panel of B is packed once and stays in L3, an mc x kc block of A is
+// packed into L2, and a kMR x kNR register tile of C is accumulated by
+// the micro-kernel from kc-long slivers that stream through L1.
+//
+// The micro-kernel is written with GCC/Clang vector extensions: with
+// -march=native on an AVX2/FMA machine each v4d is one ymm register and
+// `acc += a * b` one vfmadd (binding.gyp passes -ffp-contract=fast);
+// elsewhere the compiler lowers the same code to SSE2 or scalars.
+//
+// Dimension legend: m, n rows of C's two operands, k the reduced
+// dimension; mc, nc, kc block sizes; kMR x kNR the register tile.
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "kernels.h"
+
+namespace linalg {
+
+namespace {
+
+typedef double v4d __attribute__((vector_size(32)));
+
+constexpr int kMR = 6;    // 6 x 8 tile: 12 ymm accumulators + 2 + 1.
+constexpr int kNR = 8;
+constexpr int kMC = 96;   // A block: 96 x 256 x 8 B = 192 KiB (L2 1 MiB).
+constexpr int kKC = 256;  // B sliver: 256 x 8 x 8 B = 16 KiB (L1 64 KiB).
+constexpr int kNC = 2048; // B panel: 256 x 2048 x 8 B = 4 MiB (L3 8 MiB).
+
+inline v4d Load(const double* p) {
+  v4d v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+inline void Store(double* p, v4d v) { std::memcpy(p, &v, sizeof v); }
+
+// tile[kMR][kNR] = sum_p ap[p][r] * bp[p][s] over kb steps; ap and bp are
+// packed slivers (kMR resp. kNR values per step).
+void MicroKernel(int kb, const double* ap, const double* bp, double* tile) {
+  v4d c00 = {0, 0, 0, 0}, c01 = c00, c10 = c00, c11 = c00, c20 = c00,
+      c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00,
+      c51 = c00;
+  for (int p = 0; p < kb; ++p) {
+    const v4d b0 = Load(bp);
+    const v4d b1 = Load(bp + 4);
+    double a = ap[0];
+    c00 += a * b0;
+    c01 += a * b1;
+    a = ap[1];
+    c10 += a * b0;
+    c11 += a * b1;
+    a = ap[2];
+    c20 += a * b0;
+    c21 += a * b1;
+    a = ap[3];
+    c30 += a * b0;
+    c31 += a * b1;
+    a = ap[4];
+    c40 += a * b0;
+    c41 += a * b1;
+    a = ap[5];
+    c50 += a * b0;
+    c51 += a * b1;
+    ap += kMR;
+    bp += kNR;
+  }
+  Store(tile + 0, c00);
+  Store(tile + 4, c01);
+  Store(tile + 8, c10);
+  Store(tile + 12, c11);
+  Store(tile + 16, c20);
+  Store(tile + 20, c21);
+  Store(tile + 24, c30);
+  Store(tile + 28, c31);
+  Store(tile + 32, c40);
+  Store(tile + 36, c41);
+  Store(tile + 40, c50);
+  Store(tile + 44, c51);
+}
+
+// Packs rows [0, rows) x columns [0, kb) of x (row stride ld) into slivers
+// of `width` rows, each stored step-major: out[s][p][r] = scale *
+// x[s * width + r][p]; rows past the end are zero so the kernel needs no
+// edge cases.
+template <typename T>
+void Pack(const T* x, int ld, int rows, int kb, int width, double scale,
+          double* out) {
+  for (int s0 = 0; s0 < rows; s0 += width) {
+    const int w = std::min(width, rows - s0);
+    for (int p = 0; p < kb; ++p) {
+      for (int r = 0; r < w; ++r) {
+        out[p * width + r] = scale * double(x[size_t(s0 + r) * ld + p]);
+      }
+      for (int r = w; r < width; ++r) out[p * width + r] = 0.0;
+    }
+    out += size_t(kb) * width;
+  }
+}
+
+inline int RoundUp(int x, int to) { return (x + to - 1) / to * to; }
+
+}  // namespace
+
+int NumThreads() {
+  static const int n = [] {
+    const char* env = std::getenv("MODESCOPE_THREADS");
+    int v = env ? std::atoi(env) : 0;
+    if (v <= 0) v = static_cast<int>(std::thread::hardware_concurrency());
+    return std::max(1, std::min(v, 64));
+  }();
+  return n;
+}
+
+void ParallelTasks(int count, const std::function<void(int)>& fn) {
+  const int threads = std::min(NumThreads(), count);
+  if (threads <= 1) {
+    for (int t = 0; t < count; ++t) fn(t);
+    return;
+  }
+  std::atomic<int> next{0};
+  auto worker = [&] {
+    for (int t = next++; t < count; t = next++) fn(t);
+  };
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back(worker);
+  worker();
+  for (auto& th : pool) th.join();
+}
+
+template <typename T>
+void GemmNT(int m, int n, int k, double alpha, const T* a, int lda,
+            const T* b, int ldb, double beta, double* c, int ldc) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    for (int i = 0; i < m; ++i) {
+      for (int j = 0; j < n; ++j) {
+        double& cij = c[size_t(i) * ldc + j];
+        cij = beta == 0.0 ? 0.0 : beta * cij;
+      }
+    }
+    return;
+  }
+  std::vector<double> bpack(size_t(kKC) * RoundUp(std::min(n, kNC), kNR));
+  std::vector<double> apack(size_t(kKC) * RoundUp(std::min(m, kMC), kMR));
+  alignas(32) double tile[kMR * kNR];
+  for (int jc = 0; jc < n; jc += kNC) {
+    const int nb = std::min(kNC, n - jc);
+    for (int pc = 0; pc < k; pc += kKC) {
+      const int kb = std::min(kKC, k - pc);
+      // Only the first k block scales C by beta; later ones accumulate.
+      const double bt = pc == 0 ? beta : 1.0;
+      Pack(b + size_t(jc) * ldb + pc, ldb, nb, kb, kNR, 1.0, bpack.data());
+      for (int ic = 0; ic < m; ic += kMC) {
+        const int mb = std::min(kMC, m - ic);
+        Pack(a + size_t(ic) * lda + pc, lda, mb, kb, kMR, alpha,
+             apack.data());
+        for (int jr = 0; jr < nb; jr += kNR) {
+          const int nr = std::min(kNR, nb - jr);
+          const double* bp = bpack.data() + size_t(jr) * kb;
+          for (int ir = 0; ir < mb; ir += kMR) {
+            const int mr = std::min(kMR, mb - ir);
+            MicroKernel(kb, apack.data() + size_t(ir) * kb, bp, tile);
+            double* cp = c + size_t(ic + ir) * ldc + jc + jr;
+            for (int r = 0; r < mr; ++r) {
+              double* row = cp + size_t(r) * ldc;
+              const double* t = tile + r * kNR;
+              if (bt == 0.0) {
+                for (int s = 0; s < nr; ++s) row[s] = t[s];
+              } else if (bt == 1.0) {
+                for (int s = 0; s < nr; ++s) row[s] += t[s];
+              } else {
+                for (int s = 0; s < nr; ++s) row[s] = bt * row[s] + t[s];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+template <typename T>
+void GemmNTParallel(int m, int n, int k, double alpha, const T* a, int lda,
+                    const T* b, int ldb, double beta, double* c, int ldc) {
+  // Each task packs its own copy of B's panels: O(n k) extra work against
+  // the task's O(rows n k), negligible for rows >= kMC.
+  const int threads = NumThreads();
+  if (m >= n) {
+    const int rows = std::max(kMC, RoundUp((m + 4 * threads - 1) /
+                                               (4 * threads), kMR));
+    const int tasks = (m + rows - 1) / rows;
+    ParallelTasks(tasks, [&](int t) {
+      const int i0 = t * rows;
+      GemmNT(std::min(rows, m - i0), n, k, alpha, a + size_t(i0) * lda, lda,
+             b, ldb, beta, c + size_t(i0) * ldc, ldc);
+    });
+  } else {
+    const int cols = std::max(kMC, RoundUp((n + 4 * threads - 1) /
+                                               (4 * threads), kNR));
+    const int tasks = (n + cols - 1) / cols;
+    ParallelTasks(tasks, [&](int t) {
+      const int j0 = t * cols;
+      GemmNT(m, std::min(cols, n - j0), k, alpha, a, lda,
+             b + size_t(j0) * ldb, ldb, beta, c + j0, ldc);
+    });
+  }
+}
+
+void SyrkUpperNT(int d, int k, double alpha, const double* a, int lda,
+                 double beta, double* c, int ldc) {
+  // Block rows from the top: the first ones are the longest, so dynamic
+  // scheduling hands out the big tasks first and balances the tail.
+  const int tasks = (d + kMC - 1) / kMC;
+  ParallelTasks(tasks, [&](int t) {
+    const int i0 = t * kMC;
+    GemmNT(std::min(kMC, d - i0), d - i0, k, alpha, a + size_t(i0) * lda,
+           lda, a + size_t(i0) * lda, lda, beta, c + size_t(i0) * ldc + i0,
+           ldc);
+  });
+}
+
+template void GemmNT(int, int, int, double, const double*, int,
+                     const double*, int, double, double*, int);
+template void GemmNT(int, int, int, double, const float*, int,
+                     const float*, int, double, double*, int);
+template void GemmNTParallel(int, int, int, double, const double*, int,
+                             const double*, int, double, double*, int);
+template void GemmNTParallel(int, int, int, double, const float*, int,
+                             const float*, int, double, double*, int);
+
+void MirrorUpper(double* a, int d) {
+  for (int i = 0; i < d; ++i) {
+    for (int j = 0; j < i; ++j) a[size_t(i) * d + j] = a[size_t(j) * d + i];
+  }
+}
+
+}  // namespace linalg

@@ -75,10 +75,15 @@ export function spectralNormalize(
   const vt = powerStep(m, u);
   // (W v^T)^T = v m: `[1, out]`; its norm is sigma.
   const wv = tf.matMul(vt, m, true, false);
-  const sigma = tf.sqrt(tf.sum(tf.square(wv)));
-  const wn = tf.div(w, sigma);
+  // One rsqrt serves W / sigma and u' (multiplications are cheaper to
+  // run and to differentiate than divisions); sigma itself is only
+  // reported.
+  const sumSq = tf.sum(tf.square(wv));
+  const inv = tf.rsqrt(sumSq);
+  const sigma = tf.mul(sumSq, inv);
+  const wn = tf.mul(w, inv);
   if (!opts.training) return { w: wn, u, sigma };
-  const uNew = stopGradient(tf.reshape(tf.div(wv, sigma), [out]));
+  const uNew = stopGradient(tf.reshape(tf.mul(wv, inv), [out]));
   return { w: wn, u: uNew, sigma };
 }
 

@@ -23,7 +23,7 @@
  * per image; the wasm or tfjs-node backends are many times faster.
  */
 import * as fs from 'node:fs';
-import { tf } from '../runtime/tf.js';
+import { initRuntime, tf } from '../runtime/tf.js';
 import { UserError, UserRangeError } from '../util/errors.js';
 import {
   readStateDict,
@@ -84,7 +84,7 @@ type T4 = tf.Tensor4D;
 /**
  * Loads the FID Inception weights from `path` (either torch.save format).
  * Nothing is downloaded: a missing file is a UserError saying where to get
- * it. Call initRuntime() first.
+ * it. Starts the tf.js runtime if the caller has not (initRuntime).
  */
 export async function loadInception(path: string): Promise<InceptionModel> {
   if (!fs.existsSync(path)) {
@@ -95,6 +95,8 @@ export async function loadInception(path: string): Promise<InceptionModel> {
         `95 MB) from ${FID_WEIGHTS_URL} and pass its path`,
     );
   }
+  // Idempotent: keeps a backend the caller chose, else picks the fastest.
+  await initRuntime();
   const sd = readStateDict(path);
   const get = (name: string): TorchTensor => {
     const t = sd.get(name);

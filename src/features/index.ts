@@ -3,8 +3,8 @@
  *
  *   raw             the vectors themselves (tabular and toy data; images are
  *                   flattened to [n, height * width * channels])
- *   mnist           modescope's MNIST classifier: 128 penultimate features,
- *                   10 class probabilities (28 x 28 grayscale images)
+ *   mnist           modescope's MNIST classifier: 128 penultimate (pre-ReLU)
+ *                   features, 10 class probabilities (28 x 28 grayscale)
  *   inception:PATH  the FID Inception-v3 from pytorch-fid's weights file at
  *                   PATH: 2048 pool3 features, 1008 class probabilities
  *                   (any image size, resized to 299; grayscale repeated)
@@ -73,7 +73,8 @@ let mnistCache: Promise<MnistClassifier> | null = null;
  * Features (and class probabilities where the extractor has them) of
  * `input`: images `[n, height, width, channels]` float32 in [0, 1], or for
  * `raw` also vectors `[n, dim]`. A `[n, 784]` matrix passes as 28 x 28
- * grayscale images to `mnist` (flattened MNIST). Call initRuntime() first.
+ * grayscale images to `mnist` (flattened MNIST). The model loaders start
+ * the tf.js runtime when the caller has not.
  */
 export async function extractFeatures(
   spec: string | FeatureSpec,

@@ -9,16 +9,18 @@
  *
  *   conv 3x3 1->32 valid, ReLU, max-pool 2   [n, 13, 13, 32]
  *   conv 3x3 32->64 valid, ReLU, max-pool 2  [n, 5, 5, 64]
- *   dense 1600->128, ReLU                    [n, 128]  features
- *   dense 128->10, softmax                   [n, 10]   probabilities
+ *   dense 1600->128                          [n, 128]  features
+ *   ReLU, dense 128->10, softmax             [n, 10]   probabilities
  *
  * Class probabilities serve the Inception Score and mode counting (Stacked
- * MNIST classifies each channel); the 128 penultimate ReLU units serve FID,
- * KID and precision/recall. Dropout is a training-only layer and is absent.
+ * MNIST classifies each channel); the penultimate layer serves FID, KID and
+ * precision/recall. Its features are taken before the ReLU: 36 of the 128
+ * units never fire on MNIST, and a feature that is always 0 makes the FID
+ * covariance singular. Dropout is a training-only layer and is absent.
  */
 import * as path from 'node:path';
 import { readNpz, type NpyArray } from '../io/npy.js';
-import { PACKAGE_ROOT, tf } from '../runtime/tf.js';
+import { initRuntime, PACKAGE_ROOT, tf } from '../runtime/tf.js';
 import { UserError, UserRangeError } from '../util/errors.js';
 import { checkImages, type Images, type Matrix } from './types.js';
 
@@ -41,7 +43,7 @@ export interface MnistClassifier {
    * `[n, 28, 28, 1]` float32 in [0, 1], 0 = black background as in MNIST.
    */
   classify(images: Images, opts?: MnistOptions): Promise<Matrix>;
-  /** Penultimate ReLU activations `[n, featureDim]` of the same images. */
+  /** Penultimate pre-ReLU activations `[n, featureDim]`, same images. */
   features(images: Images, opts?: MnistOptions): Promise<Matrix>;
   /** Both outputs from one forward pass. */
   apply(
@@ -65,11 +67,14 @@ const SHAPES: Record<string, number[]> = {
 
 /**
  * Loads the shipped classifier (or `file`, a .npz in the same layout, see
- * scripts/train-mnist-classifier.py). Call initRuntime() first.
+ * scripts/train-mnist-classifier.py). Starts the tf.js runtime if the
+ * caller has not (initRuntime).
  */
 export async function loadMnistClassifier(
   file = MNIST_CLASSIFIER_FILE,
 ): Promise<MnistClassifier> {
+  // Idempotent: keeps a backend the caller chose, else picks the fastest.
+  await initRuntime();
   let npz: Record<string, NpyArray>;
   try {
     npz = readNpz(file);
@@ -107,10 +112,11 @@ export async function loadMnistClassifier(
       // NHWC flatten order (h, w, c): the training script stores dense1's
       // rows in that order.
       const flat = tf.reshape(h, [x.shape[0], 1600]) as tf.Tensor2D;
-      const feats = tf.relu(
-        tf.add(tf.matMul(flat, t('dense1/kernel')), t('dense1/bias')),
+      const feats = tf.add(
+        tf.matMul(flat, t('dense1/kernel')),
+        t('dense1/bias'),
       ) as tf.Tensor2D;
-      const logits = tf.add(tf.matMul(feats, t('dense2/kernel')),
+      const logits = tf.add(tf.matMul(tf.relu(feats), t('dense2/kernel')),
         t('dense2/bias')) as tf.Tensor2D;
       return [tf.softmax(logits), feats];
     });

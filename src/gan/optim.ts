@@ -10,6 +10,7 @@
  */
 import { tf } from '../runtime/tf.js';
 import type { TensorMap } from '../nn/types.js';
+import { adamUpdateAll } from '../backend/fused.js';
 
 /**
  * Added under the square roots. A gradient entry that is exactly zero (a
@@ -68,6 +69,14 @@ export function optimizerStep(
 ): { params: TensorMap; state: OptState } {
   const step = state.step + 1;
   const eps = cfg.eps ?? 1e-8;
+  // Outside any gradient tape (a real update, not an unrolled one), Adam
+  // runs as one fused op for all parameters: one native kernel instead of
+  // about ten per parameter.
+  const depth = (tf.engine().state as unknown as { gradientDepth: number })
+    .gradientDepth;
+  if (cfg.kind === 'adam' && depth === 0) {
+    return fusedAdam(cfg, params, grads, state, step);
+  }
   const out: TensorMap = {};
   const slots: Record<string, TensorMap> = {};
   for (const name of Object.keys(state.slots)) slots[name] = {};
@@ -114,6 +123,33 @@ export function optimizerStep(
     }
   }
   return { params: out, state: { step, slots } };
+}
+
+function fusedAdam(
+  cfg: OptimizerConfig,
+  params: TensorMap,
+  grads: TensorMap,
+  state: OptState,
+  step: number,
+): { params: TensorMap; state: OptState } {
+  const keys = Object.keys(params).filter((k) => grads[k] !== undefined);
+  const res = adamUpdateAll(
+    keys.map((k) => params[k]!),
+    keys.map((k) => grads[k]!),
+    keys.map((k) => state.slots.m![k]!),
+    keys.map((k) => state.slots.v![k]!),
+    { lr: cfg.lr, beta1: cfg.beta1 ?? 0.9, beta2: cfg.beta2 ?? 0.999,
+      eps: cfg.eps ?? 1e-8, step },
+  );
+  const out: TensorMap = { ...params };
+  const m: TensorMap = { ...state.slots.m };
+  const v: TensorMap = { ...state.slots.v };
+  keys.forEach((k, i) => {
+    out[k] = res.params[i]!;
+    m[k] = res.m[i]!;
+    v[k] = res.v[i]!;
+  });
+  return { params: out, state: { step, slots: { m, v } } };
 }
 
 /** Disposes every tensor of an optimiser state. */

@@ -7,7 +7,8 @@
  * without forming s(x), which saturates to 0 or 1 in float32:
  *
  * - 'minimax' (Goodfellow et al. 2014, the saturating game):
- *     D: E[softplus(-r)] + E[softplus(f)]; G: E[log(1 - s(f))] = -E[softplus(f)]
+ *     D: E[softplus(-r)] + E[softplus(f)];
+ *     G: E[log(1 - s(f))] = -E[softplus(f)]
  * - 'ns' (non-saturating, same paper): D as minimax; G: E[softplus(-f)]
  * - 'lsgan' (Mao et al. 2017), default (a, b, c) = (0, 1, 1):
  *     D: 1/2 E[(r - b)^2] + 1/2 E[(f - a)^2]; G: 1/2 E[(f - c)^2]

@@ -55,7 +55,10 @@ function positiveInt(v: unknown, what: string): void {
   );
 }
 
-/** Builds an MLP; input `[batch, inputDim]`, output `[batch / pack, outputDim]`. */
+/**
+ * Builds an MLP: input `[batch, inputDim]`, output
+ * `[batch / pack, outputDim]`.
+ */
 export function mlp(opts: MlpOptions): Net {
   const {
     inputDim,

@@ -93,7 +93,10 @@ export function affine(name: string, spec: AffineSpec): Layer {
         case 'conv':
           return conv2d(x, w, b, conv);
         case 'convT':
-          return conv2dTranspose(x, w, b, { ...conv, outShape: spec.outShape! });
+          return conv2dTranspose(x, w, b, {
+            ...conv,
+            outShape: spec.outShape!,
+          });
       }
     },
   };
@@ -154,7 +157,12 @@ export function reshape(shape: readonly number[]): Layer {
  * dimension C. T is drawn as a dense weight of fan-in a; the bias starts
  * at -1 whatever the init kind.
  */
-export function minibatch(name: string, a: number, B: number, C: number): Layer {
+export function minibatch(
+  name: string,
+  a: number,
+  B: number,
+  C: number,
+): Layer {
   const kt = `${name}/T`;
   const kb = `${name}/b`;
   return {

@@ -25,7 +25,9 @@ test('packSamples images [4,2,2,3] m 2 -> [2,2,2,6], channels by sample',
     for (let s = 0; s < 4; s++)
       for (let h = 0; h < 2; h++)
         for (let w = 0; w < 2; w++)
-          for (let c = 0; c < 3; c++) data.push(1000 * s + 100 * h + 10 * w + c);
+          for (let c = 0; c < 3; c++) {
+            data.push(1000 * s + 100 * h + 10 * w + c);
+          }
     const y = packSamples(tf.tensor4d(data, [4, 2, 2, 3]), 2);
     assert.deepEqual(y.shape, [2, 2, 2, 6]);
     const v = y.arraySync() as number[][][][];

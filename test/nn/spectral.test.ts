@@ -1,8 +1,9 @@
 // spectralNormalize against torch.nn.utils.spectral_norm (one power
 // iteration, training mode) from test/fixtures/nn/spectral.npz: sigma, the
 // updated u, W / sigma and the gradient of sum((W / sigma) r) with u and v
-// held constant. Evaluation-mode sigma = ||W normalise(u W)|| and convergence to the
-// largest singular value are checked against numpy in the same file.
+// held constant. Evaluation-mode sigma = ||W normalise(u W)|| and
+// convergence to the largest singular value are checked against numpy
+// values in the same fixture.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initRuntime, tf } from '../../src/runtime/tf.js';
@@ -32,7 +33,8 @@ for (const [tag, dims] of [
     assertClose(g, f.t(`${tag}_gw`), 'dW (u, v stopped)');
   });
 
-  test(`spectralNormalize ${dims} eval: sigma = ||W v||, v = normalise(u W), u kept`, () => {
+  test(`spectralNormalize ${dims} eval: sigma = ||W v||, ` +
+    'v = normalise(u W), u kept', () => {
     const f = fixture('spectral.npz');
     const w = f.t(`${tag}_w`);
     const u1 = f.t(`${tag}_u1`);

@@ -61,7 +61,8 @@ struct Args {
   }
   // A typed array of the given kind with at least `need` elements.
   template <typename T>
-  T* arr(size_t i, napi_typedarray_type want, long need, size_t* len = nullptr) {
+  T* arr(size_t i, napi_typedarray_type want, long need,
+         size_t* len = nullptr) {
     if (failed) return nullptr;
     bool is = false;
     if (i >= argc || napi_is_typedarray(env, argv[i], &is) != napi_ok || !is) {
@@ -132,7 +133,9 @@ napi_value BatchMatMul(napi_env env, napi_callback_info info) {
     int act = a.i32(12);
     float alpha = (float)a.num(13);
     if (a.failed) return nullptr;
-    if (act != ms::kLinear) ms::bias_act(C, batch * M, N, nullptr, 0, act, alpha);
+    if (act != ms::kLinear) {
+      ms::bias_act(C, batch * M, N, nullptr, 0, act, alpha);
+    }
   }
   return undef(env);
 }

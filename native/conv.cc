@@ -23,7 +23,8 @@ long patch_len(const ConvGeom& g) { return (long)g.kh * g.kw * g.inC; }
 
 int images_per_chunk(const ConvGeom& g) {
   long per = (long)g.outH * g.outW * patch_len(g);
-  return (int)std::max(1L, std::min<long>(g.batch, kMaxCols / std::max(1L, per)));
+  long n = kMaxCols / std::max(1L, per);
+  return (int)std::max(1L, std::min<long>(g.batch, n));
 }
 
 // Fills cols rows for images [n0, n1).

@@ -210,7 +210,9 @@ void unary(int op, const float* x, float* out, long n, float alpha) {
         for (long i = 0; i < m; ++i) o[i] = std::min(std::max(a[i], 0.f), 6.f);
         break;
       case kUElu:
-        for (long i = 0; i < m; ++i) o[i] = a[i] > 0.f ? a[i] : std::expm1(a[i]);
+        for (long i = 0; i < m; ++i) {
+          o[i] = a[i] > 0.f ? a[i] : std::expm1(a[i]);
+        }
         break;
       case kULeaky:
         for (long i = 0; i < m; ++i) o[i] = a[i] > 0.f ? a[i] : alpha * a[i];
@@ -277,7 +279,9 @@ void act_grad(int act, const float* dy, const float* y, float* out, long n,
         }
         break;
       default:
-        for (long i = i0; i < i1; ++i) out[i] = dy[i] * act_dy(act, y[i], alpha);
+        for (long i = i0; i < i1; ++i) {
+          out[i] = dy[i] * act_dy(act, y[i], alpha);
+        }
     }
   });
 }

@@ -162,7 +162,8 @@ void micro(int kc, const float* a, const float* b, float* C, int ldc, int mr,
 #endif
   for (int r = 0; r < mr; ++r) {
     float* c = C + (long)r * ldc;
-    for (int j = 0; j < nr; ++j) c[j] = acc ? c[j] + t[r * NR + j] : t[r * NR + j];
+    const float* s = t + r * NR;
+    for (int j = 0; j < nr; ++j) c[j] = acc ? c[j] + s[j] : s[j];
   }
 }
 

@@ -104,9 +104,14 @@ int set_num_threads(int n) {
   return pool().threads;
 }
 
+// Set while a parallel_run is in flight: a nested call (from inside a
+// task) or one from another thread (a Node worker using the addon) runs
+// serially instead of corrupting the single shared job slot.
+std::atomic<bool> g_busy{false};
+
 void parallel_run(int tasks, const std::function<void(int)>& fn) {
   Pool& p = pool();
-  if (tasks <= 1 || p.threads == 1) {
+  if (tasks <= 1 || p.threads == 1 || g_busy.exchange(true)) {
     for (int t = 0; t < tasks; ++t) fn(t);
     return;
   }
@@ -131,6 +136,7 @@ void parallel_run(int tasks, const std::function<void(int)>& fn) {
       std::this_thread::yield();
     }
   }
+  g_busy.store(false, std::memory_order_release);
 }
 
 void parallel_for(long n, long grain, double cost_per_item,

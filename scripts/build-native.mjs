@@ -22,7 +22,8 @@ function findNodeGyp() {
   }
   const prefix = path.resolve(path.dirname(process.execPath), '..');
   candidates.push(
-    path.join(prefix, 'lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'),
+    path.join(prefix,
+      'lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'),
     path.join(root, 'node_modules/node-gyp/bin/node-gyp.js'),
   );
   return candidates.find((p) => existsSync(p)) ?? null;

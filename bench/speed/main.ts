@@ -24,7 +24,14 @@ const GEMMS: [number, number, number][] = [
   [256, 128, 128],
   [1024, 1024, 1024],
 ];
-const BACKENDS = ['modescope-native', 'wasm', 'cpu'] as const;
+/** Each runner: a backend, and for the native one a thread count (the
+ * ratio uses its best, as it uses PyTorch's best). */
+const RUNNERS: { backend: string; threads?: number }[] = [
+  { backend: 'modescope-native', threads: 1 },
+  { backend: 'modescope-native', threads: 2 },
+  { backend: 'wasm' },
+  { backend: 'cpu' },
+];
 const PYTHON = '/usr/bin/python3';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** dist/bench/speed -> the source tree's bench/speed (reference.py). */
@@ -155,13 +162,21 @@ async function runParent(o: Options): Promise<void> {
   if (o.only) base.push('--only', o.only);
 
   const mine: ChildResult[] = [];
-  for (const b of BACKENDS) {
-    log(`running modescope on ${b} ...`);
+  const failed = new Set<string>();
+  for (const { backend: b, threads } of RUNNERS) {
+    // A backend that could not start: said once, not per thread count.
+    if (failed.has(b)) continue;
+    const label = threads ? `${b} ${threads} thr` : b;
+    log(`running modescope on ${label} ...`);
+    const env = { ...process.env };
+    if (threads) env.MODESCOPE_NUM_THREADS = String(threads);
     const r = spawnSync(process.execPath, [self, '--child', b, ...base], {
       encoding: 'utf8',
       maxBuffer: 1 << 24,
+      env,
     });
     const res = lastJsonLine(r.stdout ?? '') as ChildResult | null;
+    if (res) res.backend = label;
     if (!res) {
       mine.push({
         backend: b, ok: false, steps: {}, gemm: {},
@@ -171,7 +186,10 @@ async function runParent(o: Options): Promise<void> {
       mine.push(res);
     }
     const last = mine[mine.length - 1]!;
-    if (!last.ok) log(`  ${b} unavailable: ${last.reason}`);
+    if (!last.ok) {
+      log(`  ${b} unavailable: ${last.reason}`);
+      failed.add(b);
+    }
   }
 
   const torch: TorchResult[] = [];
@@ -186,7 +204,10 @@ async function runParent(o: Options): Promise<void> {
       });
       const res = lastJsonLine(r.stdout ?? '') as TorchResult | null;
       if (res) torch.push(res);
-      else log(`  PyTorch failed: ${(r.stderr ?? '').trim().split('\n').pop()}`);
+      else {
+        const why = (r.stderr ?? '').trim().split('\n').pop();
+        log(`  PyTorch failed: ${why}`);
+      }
     }
   } else {
     log('PyTorch reference skipped: /usr/bin/python3 cannot import torch ' +
@@ -204,7 +225,20 @@ async function runParent(o: Options): Promise<void> {
     }
     return v;
   };
-  const primary = mine.find((m) => m.ok) ?? null;
+  // modescope's figure: the fastest run of the first backend that
+  // started (native at its best thread count, else wasm).
+  const firstOk = mine.find((m) => m.ok);
+  const kind = (m: ChildResult) => m.backend.split(' ')[0];
+  const family = mine.filter((m) =>
+    m.ok && firstOk && kind(m) === kind(firstOk));
+  const bestOf = (get: (m: ChildResult) => number | null | undefined) => {
+    let v: number | null = null;
+    for (const m of family) {
+      const x = get(m);
+      if (x != null && (v === null || x > v)) v = x;
+    }
+    return v;
+  };
   const json: Record<string, unknown> = {};
   const rows: string[] = [];
   rows.push('config  runner                    steps/s   vs PyTorch best');
@@ -222,12 +256,12 @@ async function runParent(o: Options): Promise<void> {
       rows.push(`${c.padEnd(7)} modescope ${m.backend}`.padEnd(34) +
         fmt(v, 2).padStart(9) + ratio.padStart(12));
     }
-    const v = primary?.steps[c] ?? null;
+    const v = bestOf((m) => m.steps[c]);
     json[c] = {
       modescope: v,
       pytorch: pt,
       ratio: v != null && pt ? v / pt : null,
-      backend: primary?.backend ?? null,
+      backend: firstOk?.backend.split(' ')[0] ?? null,
       backends: Object.fromEntries(mine.map((m) => [m.backend, m.steps[c]])),
       pytorchThreads: Object.fromEntries(torch.map((t) => [t.threads, t[c]])),
     };
@@ -241,13 +275,15 @@ async function runParent(o: Options): Promise<void> {
   for (const [m, k, n] of GEMMS) {
     const key = `${m}x${k}x${n}`;
     const np = numpy[key] ?? null;
-    const v = primary?.gemm[key] ?? null;
+    const v = bestOf((m) => m.gemm[key]);
     rows.push(key.padEnd(26) +
       mine.filter((x) => x.ok).map((x) => fmt(x.gemm[key]).padStart(17))
         .join('') +
       fmt(np).padStart(10) +
       (v != null && np ? `${(v / np).toFixed(2)}x` : '-').padStart(8));
-    gemm[key] = { modescope: v, numpy: np, ratio: v != null && np ? v / np : null };
+    gemm[key] = {
+      modescope: v, numpy: np, ratio: v != null && np ? v / np : null,
+    };
   }
   json.gemm = gemm;
   if (o.json) {

@@ -39,6 +39,9 @@ export async function registerNativeBackend(): Promise<string | null> {
     reason = why;
     return reason;
   }
+  // MODESCOPE_NUM_THREADS caps the kernels' threads (default: all cores).
+  const threads = Number(process.env.MODESCOPE_NUM_THREADS ?? '');
+  if (Number.isInteger(threads) && threads > 0) addon.setNumThreads(threads);
   try {
     for (const config of tf.getKernelsForBackend('cpu')) {
       tf.registerKernel({ ...config, backendName: NATIVE_BACKEND });

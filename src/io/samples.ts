@@ -12,12 +12,16 @@
  * Scaling: uint8 arrays become float32 pixel / 255 in [0, 1], the range
  * the feature extractors expect; float arrays are used as they are (pass
  * images in [0, 1]). Values must be finite.
+ *
+ * `stackedMnistSamples` draws the reference set of `--real stacked-mnist`.
  */
 import * as fs from 'node:fs';
 import { readNpy, readNpz, toFloat32, type NpyArray } from './npy.js';
 import { readCsv } from './csv.js';
 import { loadImageFolder } from './images.js';
 import { UserError } from '../util/errors.js';
+import { loadMnist, drawStackedIndices, type Split } from '../data/mnist.js';
+import type { Rng } from '../util/rng.js';
 
 export type SampleSet =
   | {
@@ -129,4 +133,35 @@ export function loadSamples(file: string, what: string): SampleSet {
     `${what}: "${file}" must be a .npy, .npz or .csv file or an image ` +
       'folder',
   );
+}
+
+/** True for `[N, 28, 28, 3]` images: the Stacked MNIST layout. */
+export function isStackedMnistShape(shape: readonly number[]): boolean {
+  return shape.length === 4 && shape[1] === 28 && shape[2] === 28 &&
+    shape[3] === 3;
+}
+
+/**
+ * `count` Stacked MNIST images `[count, 28, 28, 3]` float32 in [0, 1]
+ * (pixel / 255, the feature extractors' range): channel c of each image
+ * is an MNIST digit of `split` drawn uniformly with `rng`, so the 1000
+ * digit triples are equally likely, as in the protocol's real data.
+ */
+export function stackedMnistSamples(
+  count: number,
+  rng: Rng,
+  split: Split = 'train',
+): SampleSet & { kind: 'samples' } {
+  const src = loadMnist(split);
+  const idx = drawStackedIndices(rng, count, src.labels.length);
+  const data = new Float32Array(count * 784 * 3);
+  for (let i = 0; i < count; i++) {
+    for (let c = 0; c < 3; c++) {
+      const from = idx[3 * i + c]! * 784;
+      for (let p = 0; p < 784; p++) {
+        data[(i * 784 + p) * 3 + c] = src.images[from + p]! / 255;
+      }
+    }
+  }
+  return { kind: 'samples', data, shape: [count, 28, 28, 3] };
 }

@@ -76,7 +76,8 @@ export async function stackedMnistModes(
   if (count < STACKED_SAMPLES) {
     warnings.push(
       `modes: ${count} samples is below the protocol's ` +
-        `${STACKED_SAMPLES}; fewer modes can be seen`,
+        `${STACKED_SAMPLES}; fewer of the 1000 modes can be seen and the ` +
+        'KL is biased upwards',
     );
   }
   return { covered, total: 1000, kl: Math.max(0, kl), counts, warnings };

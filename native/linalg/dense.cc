@@ -18,20 +18,11 @@
 #include <vector>
 
 #include "kernels.h"
+#include "simd.h"
 
 namespace linalg {
 
 namespace {
-
-typedef double v4d __attribute__((vector_size(32)));
-
-inline v4d Load(const double* p) {
-  v4d v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-inline void Store(double* p, v4d v) { std::memcpy(p, &v, sizeof v); }
 
 // sum_p x[p] y[p], four lanes at a time (the compiler may not reorder a
 // floating-point sum by itself).

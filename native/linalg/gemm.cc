@@ -19,26 +19,17 @@
 #include <vector>
 
 #include "kernels.h"
+#include "simd.h"
 
 namespace linalg {
 
 namespace {
-
-typedef double v4d __attribute__((vector_size(32)));
 
 constexpr int kMR = 6;    // 6 x 8 tile: 12 ymm accumulators + 2 + 1.
 constexpr int kNR = 8;
 constexpr int kMC = 96;   // A block: 96 x 256 x 8 B = 192 KiB (L2 1 MiB).
 constexpr int kKC = 256;  // B sliver: 256 x 8 x 8 B = 16 KiB (L1 64 KiB).
 constexpr int kNC = 2048; // B panel: 256 x 2048 x 8 B = 4 MiB (L3 8 MiB).
-
-inline v4d Load(const double* p) {
-  v4d v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-inline void Store(double* p, v4d v) { std::memcpy(p, &v, sizeof v); }
 
 // tile[kMR][kNR] = sum_p ap[p][r] * bp[p][s] over kb steps; ap and bp are
 // packed slivers (kMR resp. kNR values per step).

@@ -110,8 +110,12 @@ export interface NativeAddon {
   simd(): string;
 }
 
-/** Where the addon is built, relative to this file in dist/. */
-export const ADDON_PATH = fileURLToPath(
+/**
+ * Where the addon is built, relative to this file in dist/;
+ * MODESCOPE_NATIVE_ADDON overrides it (tests use it to simulate a missing
+ * addon).
+ */
+export const ADDON_PATH = process.env.MODESCOPE_NATIVE_ADDON ?? fileURLToPath(
   new URL('../../../../build/Release/modescope_native.node', import.meta.url),
 );
 

@@ -106,10 +106,15 @@ export function mlp(opts: MlpOptions): Net {
         fanIn: width,
         bias: !batchNorm,
         spectralNorm,
+        // Without batch norm in between, the activation is fused into the
+        // dense layer (one kernel on the native backend).
+        ...(batchNorm ? {} : { activation, leak }),
       }),
     );
-    if (batchNorm) layers.push(norm(`bn${i}`, h));
-    layers.push(act(activation, leak));
+    if (batchNorm) {
+      layers.push(norm(`bn${i}`, h));
+      layers.push(act(activation, leak));
+    }
     width = h;
   });
   if (opts.minibatch !== undefined) {

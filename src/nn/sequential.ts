@@ -60,6 +60,9 @@ export interface AffineSpec {
   pad?: number;
   /** convT only: the spatial output size. */
   outShape?: readonly [number, number];
+  /** dense only: an activation fused into the layer. */
+  activation?: Activation;
+  leak?: number;
 }
 
 /** dense, conv or transposed conv, optionally spectrally normalised. */
@@ -89,7 +92,7 @@ export function affine(name: string, spec: AffineSpec): Layer {
       }
       switch (spec.op) {
         case 'dense':
-          return dense(x, w, b);
+          return dense(x, w, b, spec.activation ?? 'none', spec.leak ?? 0.2);
         case 'conv':
           return conv2d(x, w, b, conv);
         case 'convT':

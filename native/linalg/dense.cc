@@ -37,6 +37,39 @@ double Dot(const double* x, const double* y, int n) {
 
 constexpr int kBlock = 96;  // rows per task of the blocked routines
 
+// Below this many trailing rows a sweep runs on one thread: starting
+// threads costs more than the sweep.
+constexpr int kParallelRows = 384;
+
+// Rows [i0, i1) of the fused sweep of Tridiagonalize at step k: each entry
+// (i, j), k < j <= i, gets the pending update a -= vp w^T + wp v^T, and
+// p += A v is accumulated (p[i] from the row, p[j] from its mirror).
+void SweepRows(double* a, int d, int k, int i0, int i1, const double* vp,
+               const double* wp, const double* v, double* p) {
+  for (int i = i0; i < i1; ++i) {
+    double* row = a + size_t(i) * d;
+    const double vpi = vp[i], wpi = wp[i], vi = v[i];
+    v4d acc = {0, 0, 0, 0};
+    int j = k + 1;
+    for (; j + 4 <= i; j += 4) {
+      const v4d x = Load(row + j) - (vpi * Load(wp + j) + wpi * Load(vp + j));
+      Store(row + j, x);
+      acc += x * Load(v + j);
+      Store(p + j, Load(p + j) + vi * x);
+    }
+    double dot = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (; j < i; ++j) {
+      const double x = row[j] - (vpi * wp[j] + wpi * vp[j]);
+      row[j] = x;
+      dot += x * v[j];
+      p[j] += vi * x;
+    }
+    const double x = row[i] - 2.0 * vpi * wpi;
+    row[i] = x;
+    p[i] += dot + x * vi;
+  }
+}
+
 // Householder reduction of the symmetric a[d, d] (lower triangle) to
 // tridiagonal form: diag[d], off[d - 1] (off[k] couples k and k + 1).
 // Step k's reflector H_k = I - tau[k] v v^T, v[k + 1] = 1, is left in
@@ -50,6 +83,11 @@ void Tridiagonalize(double* a, int d, double* diag, double* off,
                     double* tau) {
   std::vector<double> v(d + 4, 0.0), vp(d + 4, 0.0), wp(d + 4, 0.0),
       p(d + 4, 0.0);
+  const int threads = NumThreads();
+  std::vector<std::vector<double>> scratch(threads);
+  if (d >= kParallelRows) {
+    for (int t = 1; t < threads; ++t) scratch[t].assign(d + 4, 0.0);
+  }
   for (int k = 0; k < d; ++k) {
     // Column k (rows >= k) gets the pending update first: the reflector
     // of this step is built from it.
@@ -81,31 +119,23 @@ void Tridiagonalize(double* a, int d, double* diag, double* off,
     tau[k] = t;
     a[size_t(k + 1) * d + k] = beta;
     // One sweep over rows i > k, columns k < j <= i: apply the pending
-    // update, and accumulate p = A v from both triangles.
-    std::fill(p.begin() + k + 1, p.end(), 0.0);
-    for (int i = k + 1; i < d; ++i) {
-      double* row = a + size_t(i) * d;
-      const double vpi = vp[i], wpi = wp[i], vi = v[i];
-      v4d acc = {0, 0, 0, 0};
-      int j = k + 1;
-      for (; j + 4 <= i; j += 4) {
-        const v4d x =
-            Load(row + j) - (vpi * Load(wp.data() + j) +
-                             wpi * Load(vp.data() + j));
-        Store(row + j, x);
-        acc += x * Load(v.data() + j);
-        Store(p.data() + j, Load(p.data() + j) + vi * x);
-      }
-      double dot = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-      for (; j < i; ++j) {
-        const double x = row[j] - (vpi * wp[j] + wpi * vp[j]);
-        row[j] = x;
-        dot += x * v[j];
-        p[j] += vi * x;
-      }
-      const double x = row[i] - 2.0 * vpi * wpi;
-      row[i] = x;
-      p[i] += dot + x * vi;
+    // update, and accumulate p = A v from both triangles. Large trailing
+    // matrices split their rows over threads in parts of equal area; each
+    // part scatters into its own p buffer, summed afterwards.
+    const int rows = d - k - 1;
+    const int parts = rows >= kParallelRows ? threads : 1;
+    auto bound = [&](int q) {
+      return q == parts ? d : k + 1 + int(rows * std::sqrt(double(q) / parts));
+    };
+    ParallelTasks(parts, [&](int q) {
+      double* pq = q == 0 ? p.data() : scratch[q].data();
+      std::fill(pq + k + 1, pq + bound(q + 1), 0.0);
+      SweepRows(a, d, k, bound(q), bound(q + 1), vp.data(), wp.data(),
+                v.data(), pq);
+    });
+    for (int q = 1; q < parts; ++q) {
+      const double* pq = scratch[q].data();
+      for (int j = k + 1; j < bound(q + 1); ++j) p[j] += pq[j];
     }
     // Next pending update: w = tau p - (tau^2 / 2)(p . v) v.
     std::fill(vp.begin() + k, vp.end(), 0.0);

@@ -124,9 +124,43 @@ void ParallelTasks(int count, const std::function<void(int)>& fn) {
   for (auto& th : pool) th.join();
 }
 
+namespace {
+
+// c[mb, nb] (+)= the packed A block [mb, kb] times the packed B panel
+// [nb, kb]^T, one register tile at a time; bt scales c first (0: c is
+// overwritten).
+void MacroKernel(int mb, int nb, int kb, const double* apack,
+                 const double* bpack, double bt, double* c, int ldc) {
+  alignas(32) double tile[kMR * kNR];
+  for (int jr = 0; jr < nb; jr += kNR) {
+    const int nr = std::min(kNR, nb - jr);
+    const double* bp = bpack + size_t(jr) * kb;
+    for (int ir = 0; ir < mb; ir += kMR) {
+      const int mr = std::min(kMR, mb - ir);
+      MicroKernel(kb, apack + size_t(ir) * kb, bp, tile);
+      double* cp = c + size_t(ir) * ldc + jr;
+      for (int r = 0; r < mr; ++r) {
+        double* row = cp + size_t(r) * ldc;
+        const double* t = tile + r * kNR;
+        if (bt == 0.0) {
+          for (int q = 0; q < nr; ++q) row[q] = t[q];
+        } else if (bt == 1.0) {
+          for (int q = 0; q < nr; ++q) row[q] += t[q];
+        } else {
+          for (int q = 0; q < nr; ++q) row[q] = bt * row[q] + t[q];
+        }
+      }
+    }
+  }
+}
+
+// The GEMM loop nest; with `parallel`, each B panel is packed once by all
+// threads together and its mc-row blocks of C are shared out, so no
+// thread packs B twice.
 template <typename T>
-void GemmNT(int m, int n, int k, double alpha, const T* a, int lda,
-            const T* b, int ldb, double beta, double* c, int ldc) {
+void Gemm(int m, int n, int k, double alpha, const T* a, int lda,
+          const T* b, int ldb, double beta, double* c, int ldc,
+          bool parallel) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     for (int i = 0; i < m; ++i) {
@@ -137,70 +171,65 @@ void GemmNT(int m, int n, int k, double alpha, const T* a, int lda,
     }
     return;
   }
+  const int threads = parallel ? NumThreads() : 1;
   std::vector<double> bpack(size_t(kKC) * RoundUp(std::min(n, kNC), kNR));
-  std::vector<double> apack(size_t(kKC) * RoundUp(std::min(m, kMC), kMR));
-  alignas(32) double tile[kMR * kNR];
+  std::vector<std::vector<double>> apack(threads);
+  for (auto& ap : apack) {
+    ap.resize(size_t(kKC) * RoundUp(std::min(m, kMC), kMR));
+  }
   for (int jc = 0; jc < n; jc += kNC) {
     const int nb = std::min(kNC, n - jc);
+    const int slivers = (nb + kNR - 1) / kNR;
     for (int pc = 0; pc < k; pc += kKC) {
       const int kb = std::min(kKC, k - pc);
       // Only the first k block scales C by beta; later ones accumulate.
       const double bt = pc == 0 ? beta : 1.0;
-      Pack(b + size_t(jc) * ldb + pc, ldb, nb, kb, kNR, 1.0, bpack.data());
-      for (int ic = 0; ic < m; ic += kMC) {
+      const int blocks = (m + kMC - 1) / kMC;
+      auto packB = [&](int s0, int s1) {
+        const int r0 = s0 * kNR, r1 = std::min(nb, s1 * kNR);
+        Pack(b + size_t(jc + r0) * ldb + pc, ldb, r1 - r0, kb, kNR, 1.0,
+             bpack.data() + size_t(r0) * kb);
+      };
+      auto block = [&](int ib, double* ap) {
+        const int ic = ib * kMC;
         const int mb = std::min(kMC, m - ic);
-        Pack(a + size_t(ic) * lda + pc, lda, mb, kb, kMR, alpha,
-             apack.data());
-        for (int jr = 0; jr < nb; jr += kNR) {
-          const int nr = std::min(kNR, nb - jr);
-          const double* bp = bpack.data() + size_t(jr) * kb;
-          for (int ir = 0; ir < mb; ir += kMR) {
-            const int mr = std::min(kMR, mb - ir);
-            MicroKernel(kb, apack.data() + size_t(ir) * kb, bp, tile);
-            double* cp = c + size_t(ic + ir) * ldc + jc + jr;
-            for (int r = 0; r < mr; ++r) {
-              double* row = cp + size_t(r) * ldc;
-              const double* t = tile + r * kNR;
-              if (bt == 0.0) {
-                for (int s = 0; s < nr; ++s) row[s] = t[s];
-              } else if (bt == 1.0) {
-                for (int s = 0; s < nr; ++s) row[s] += t[s];
-              } else {
-                for (int s = 0; s < nr; ++s) row[s] = bt * row[s] + t[s];
-              }
-            }
-          }
-        }
+        Pack(a + size_t(ic) * lda + pc, lda, mb, kb, kMR, alpha, ap);
+        MacroKernel(mb, nb, kb, ap, bpack.data(), bt,
+                    c + size_t(ic) * ldc + jc, ldc);
+      };
+      if (threads <= 1 || blocks < 2) {
+        packB(0, slivers);
+        for (int ib = 0; ib < blocks; ++ib) block(ib, apack[0].data());
+        continue;
       }
+      const int per = (slivers + threads - 1) / threads;
+      ParallelTasks(threads, [&](int t) {
+        packB(std::min(slivers, t * per), std::min(slivers, (t + 1) * per));
+      });
+      // Each task owns one A buffer: task t of the pool runs on one
+      // thread at a time, so blocks are handed out through an index.
+      std::atomic<int> next{0};
+      ParallelTasks(threads, [&](int t) {
+        for (int ib = next++; ib < blocks; ib = next++) {
+          block(ib, apack[t].data());
+        }
+      });
     }
   }
+}
+
+}  // namespace
+
+template <typename T>
+void GemmNT(int m, int n, int k, double alpha, const T* a, int lda,
+            const T* b, int ldb, double beta, double* c, int ldc) {
+  Gemm(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, false);
 }
 
 template <typename T>
 void GemmNTParallel(int m, int n, int k, double alpha, const T* a, int lda,
                     const T* b, int ldb, double beta, double* c, int ldc) {
-  // Each task packs its own copy of B's panels: O(n k) extra work against
-  // the task's O(rows n k), negligible for rows >= kMC.
-  const int threads = NumThreads();
-  if (m >= n) {
-    const int rows = std::max(kMC, RoundUp((m + 4 * threads - 1) /
-                                               (4 * threads), kMR));
-    const int tasks = (m + rows - 1) / rows;
-    ParallelTasks(tasks, [&](int t) {
-      const int i0 = t * rows;
-      GemmNT(std::min(rows, m - i0), n, k, alpha, a + size_t(i0) * lda, lda,
-             b, ldb, beta, c + size_t(i0) * ldc, ldc);
-    });
-  } else {
-    const int cols = std::max(kMC, RoundUp((n + 4 * threads - 1) /
-                                               (4 * threads), kNR));
-    const int tasks = (n + cols - 1) / cols;
-    ParallelTasks(tasks, [&](int t) {
-      const int j0 = t * cols;
-      GemmNT(m, std::min(cols, n - j0), k, alpha, a, lda,
-             b + size_t(j0) * ldb, ldb, beta, c + j0, ldc);
-    });
-  }
+  Gemm(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, true);
 }
 
 void SyrkUpperNT(int d, int k, double alpha, const double* a, int lda,

@@ -6,7 +6,8 @@
  * by Wilkinson and Reinsch, "Handbook for Automatic Computation", vol. II).
  * Cost: about 4/3 n^3 flops for the reduction and 3 n^3 more when the
  * vectors are accumulated. This is the reference implementation and the
- * fallback of the native addon, which calls LAPACK's dsyevd instead.
+ * fallback of the native addon, which runs the same QL iteration in C++
+ * after a fused, threaded Householder reduction (native/linalg/dense.cc).
  */
 
 export interface EighResult {

@@ -87,14 +87,18 @@ export function loadSamples(file: string, what: string): SampleSet {
   try {
     st = fs.statSync(file);
   } catch {
-    throw new UserError(`${what}: cannot read "${file}": no such file or folder`);
+    throw new UserError(
+      `${what}: cannot read "${file}": no such file or folder`,
+    );
   }
   if (st.isDirectory()) {
     const img = loadImageFolder(file, what);
     return { kind: 'samples', data: img.data, shape: img.shape };
   }
   const lower = file.toLowerCase();
-  if (lower.endsWith('.npy')) return fromArray(readNpy(file, what), `${what} (${file})`);
+  if (lower.endsWith('.npy')) {
+    return fromArray(readNpy(file, what), `${what} (${file})`);
+  }
   if (lower.endsWith('.csv')) {
     const m = readCsv(file, what);
     return fromArray(
@@ -120,7 +124,9 @@ export function loadSamples(file: string, what: string): SampleSet {
       };
     }
     const names = Object.keys(z);
-    const pick = names.length === 1 ? names[0]! : names.includes('arr_0') ? 'arr_0' : undefined;
+    const pick = names.length === 1 ? names[0]!
+      : names.includes('arr_0') ? 'arr_0'
+      : undefined;
     if (!pick) {
       throw new UserError(
         `${what} (${file}): archive must hold one array, arr_0, or mu and ` +

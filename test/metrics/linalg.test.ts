@@ -142,7 +142,8 @@ test('native knnRadii / prdcCounts [1100,6] vs [1050,6] across distance ' +
   // distances common, which the float32 rounding must reproduce.
   const rng = new Rng(10);
   const q = (n: number): Float32Array =>
-    Float32Array.from({ length: n * 6 }, () => Math.round(rng.normal() * 4) / 4);
+    Float32Array.from({ length: n * 6 },
+      () => Math.round(rng.normal() * 4) / 4);
   const x = q(1100);
   const y = q(1050);
   const rx = knnRadiiJs(x, 1100, 6, 5);

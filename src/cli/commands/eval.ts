@@ -19,7 +19,12 @@ import {
   type SampleSet,
 } from '../../io/samples.js';
 import { writeNpz } from '../../io/npy.js';
-import { getMixture, isMixtureName, sampleMixture, type Mixture } from '../../data/mixtures.js';
+import {
+  getMixture,
+  isMixtureName,
+  sampleMixture,
+  type Mixture,
+} from '../../data/mixtures.js';
 import {
   collapseVerdict,
   diversity,
@@ -39,7 +44,9 @@ import {
 import { Rng } from '../../util/rng.js';
 import { UserError } from '../../util/errors.js';
 
-const METRICS = ['fid', 'kid', 'pr', 'prdc', 'emd', 'swd', 'is', 'modes', 'dup'];
+const METRICS = [
+  'fid', 'kid', 'pr', 'prdc', 'emd', 'swd', 'is', 'modes', 'dup',
+];
 const WHERE = 'modescope eval';
 
 type Samples = SampleSet & { kind: 'samples' };
@@ -198,7 +205,9 @@ export const evalCommand: Command = {
     const stackedReal = realArg === 'stacked-mnist';
     const fakeSet = loadSamples(f.fake as string, '--fake');
     if (fakeSet.kind !== 'samples') {
-      throw new UserError(`${WHERE}: --fake must be samples, but got saved statistics`);
+      throw new UserError(
+        `${WHERE}: --fake must be samples, but got saved statistics`,
+      );
     }
     if (stackedReal && !isStackedMnistShape(fakeSet.shape)) {
       throw new UserError(
@@ -262,7 +271,8 @@ export const evalCommand: Command = {
       }
     }
     const realDim = real ? real.shape[1] : realStats!.dim;
-    if (realDim !== fake.shape[1] && !(metrics.length === 1 && metrics[0] === 'is')) {
+    const isOnly = metrics.length === 1 && metrics[0] === 'is';
+    if (realDim !== fake.shape[1] && !isOnly) {
       throw new UserError(
         `${WHERE}: --fake must have the dimension of --real (${realDim}), ` +
           `but got ${fake.shape[1]}`,
@@ -357,7 +367,9 @@ export const evalCommand: Command = {
       : x && typeof x === 'object'
         ? Object.entries(x).map(([k, y]) => `${k} ${fmt(y)}`).join(', ')
         : String(x);
-    for (const [k, x] of Object.entries(out)) io.out(`${k.padEnd(14)}${fmt(x)}\n`);
+    for (const [k, x] of Object.entries(out)) {
+      io.out(`${k.padEnd(14)}${fmt(x)}\n`);
+    }
     return 0;
   },
 };

@@ -241,19 +241,20 @@ async function runParent(o: Options): Promise<void> {
   };
   const json: Record<string, unknown> = {};
   const rows: string[] = [];
-  rows.push('config  runner                    steps/s   vs PyTorch best');
+  const W = 42; // label column
+  rows.push(`${'config  runner'.padEnd(W)}  steps/s  vs PyTorch best`);
   for (const c of CONFIGS) {
     if (o.only && o.only !== c) continue;
     const pt = best(c);
     for (const t of torch) {
-      rows.push(`${c.padEnd(7)} pytorch ${t.threads} thread(s)`.padEnd(34) +
+      rows.push(`${c.padEnd(7)} pytorch ${t.threads} thread(s)`.padEnd(W) +
         fmt(t[c], 2).padStart(9));
     }
     for (const m of mine) {
       if (!m.ok) continue;
       const v = m.steps[c];
       const ratio = v != null && pt ? `${(v / pt).toFixed(2)}x` : '-';
-      rows.push(`${c.padEnd(7)} modescope ${m.backend}`.padEnd(34) +
+      rows.push(`${c.padEnd(7)} modescope ${m.backend}`.padEnd(W) +
         fmt(v, 2).padStart(9) + ratio.padStart(12));
     }
     const v = bestOf((m) => m.steps[c]);
@@ -268,16 +269,16 @@ async function runParent(o: Options): Promise<void> {
   }
   const gemm: Record<string, unknown> = {};
   rows.push('');
-  rows.push('GEMM (GFLOP/s)            ' +
-    mine.filter((m) => m.ok).map((m) => m.backend.padStart(17)).join('') +
-    '  numpy'.padStart(10) + 'ratio'.padStart(8));
+  rows.push('GEMM (GFLOP/s)'.padEnd(16) +
+    mine.filter((m) => m.ok).map((m) => m.backend.padStart(23)).join('') +
+    'numpy'.padStart(10) + 'ratio'.padStart(8));
   const numpy = torch.find((t) => t.gemm)?.gemm ?? {};
   for (const [m, k, n] of GEMMS) {
     const key = `${m}x${k}x${n}`;
     const np = numpy[key] ?? null;
     const v = bestOf((m) => m.gemm[key]);
-    rows.push(key.padEnd(26) +
-      mine.filter((x) => x.ok).map((x) => fmt(x.gemm[key]).padStart(17))
+    rows.push(key.padEnd(16) +
+      mine.filter((x) => x.ok).map((x) => fmt(x.gemm[key]).padStart(23))
         .join('') +
       fmt(np).padStart(10) +
       (v != null && np ? `${(v / np).toFixed(2)}x` : '-').padStart(8));

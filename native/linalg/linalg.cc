@@ -269,19 +269,32 @@ inline void Insert(float* top, int K, float v) {
 }
 
 // dist[a, b] = Dist of tile rows x[i0 + a], y[j0 + b] (0 on the diagonal
-// of a set against itself), from one parallel GEMM.
+// of a set against itself), from one parallel GEMM. A diagonal tile of a
+// set against itself (x == y, i0 == j0) is symmetric: only its upper
+// triangle is multiplied, by block rows, and then mirrored.
 void DistanceTile(const float* x, int i0, int bi, const float* y, int j0,
                   int bj, int d, const std::vector<double>& xx,
                   const std::vector<double>& yy, bool self,
                   std::vector<double>& g, std::vector<float>& dist) {
-  linalg::GemmNTParallel(bi, bj, d, 1.0, x + size_t(i0) * d, d,
-                         y + size_t(j0) * d, d, 0.0, g.data(), bj);
+  const bool symmetric = self && i0 == j0 && bi == bj;
   constexpr int kRows = 64;
-  linalg::ParallelTasks((bi + kRows - 1) / kRows, [&](int t) {
+  const int tasks = (bi + kRows - 1) / kRows;
+  if (symmetric) {
+    linalg::ParallelTasks(tasks, [&](int t) {
+      const int r0 = t * kRows;
+      linalg::GemmNT(std::min(kRows, bi - r0), bj - r0, d, 1.0,
+                     x + size_t(i0 + r0) * d, d, y + size_t(j0 + r0) * d, d,
+                     0.0, g.data() + size_t(r0) * bj + r0, bj);
+    });
+  } else {
+    linalg::GemmNTParallel(bi, bj, d, 1.0, x + size_t(i0) * d, d,
+                           y + size_t(j0) * d, d, 0.0, g.data(), bj);
+  }
+  linalg::ParallelTasks(tasks, [&](int t) {
     const int a1 = std::min(bi, (t + 1) * kRows);
     for (int a = t * kRows; a < a1; ++a) {
       const int gi = i0 + a;
-      for (int b = 0; b < bj; ++b) {
+      for (int b = symmetric ? a : 0; b < bj; ++b) {
         const int gj = j0 + b;
         dist[size_t(a) * bj + b] =
             self && gi == gj ? 0.0f
@@ -289,6 +302,13 @@ void DistanceTile(const float* x, int i0, int bi, const float* y, int j0,
       }
     }
   });
+  if (symmetric) {
+    for (int a = 1; a < bi; ++a) {
+      for (int b = 0; b < a; ++b) {
+        dist[size_t(a) * bj + b] = dist[size_t(b) * bj + a];
+      }
+    }
+  }
 }
 
 // knnRadii(x: Float32Array [n, d], n, d, k) -> Float32Array [n]: the

@@ -5,6 +5,7 @@
  *
  *   npm run bench:toy -- [--data grid25] [--seeds 0,1,2] [--steps N]
  *                        [--presets a,b] [--jobs 2] [--json]
+ *                        [-- <flags for every modescope train>]
  *
  * Each run is a `modescope train` child process; `--jobs` run at once.
  * Run directories go to bench/out/toy/<data>/<preset>-s<seed>/.
@@ -29,6 +30,9 @@ const steps = arg('steps', '');
 const jobs = Number(arg('jobs', '2'));
 const presets = arg('presets', PRESETS.map((p) => p.name).join(',')).split(',');
 const json = process.argv.includes('--json');
+// Flags after `--` go to every `modescope train` (e.g. -- --lr-g 1e-3).
+const dash = process.argv.indexOf('--');
+const extra = dash >= 0 ? process.argv.slice(dash + 1) : [];
 const outDir = path.join(root, 'bench', 'out', 'toy', data);
 
 interface Job {
@@ -42,6 +46,7 @@ function runOne(job: Job): Promise<RunSummary> {
     path.join(root, 'bin', 'modescope.js'), 'train', '--data', data,
     '--preset', job.preset, '--seed', String(job.seed), '--out', dir, '--json',
     ...(steps ? ['--steps', steps] : []),
+    ...extra,
   ];
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { run } from '../../src/cli/main.js';
+import { cli } from './eval-helpers.js';
 import { readNpz, writeNpy } from '../../src/io/npy.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import { MNIST_CLASSIFIER_FILE } from '../../src/features/mnist.js';
@@ -16,17 +16,6 @@ import { fid, inceptionScore, prdc } from '../../src/metrics/index.js';
 import { PACKAGE_ROOT } from '../../src/runtime/tf.js';
 import { Rng } from '../../src/util/rng.js';
 import { close } from '../metrics/helpers.js';
-
-async function cli(argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await run(argv, {
-    out: (t) => { out += t; },
-    err: (t) => { err += t; },
-    isTTY: false,
-  });
-  return { code, out, err };
-}
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'modescope-evalf-'));
 const skipMnist = fs.existsSync(MNIST_CLASSIFIER_FILE)

@@ -4,21 +4,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
-import { run } from '../../src/cli/main.js';
+import { cli } from './eval-helpers.js';
 import { encodeNpy, readNpz, writeNpy } from '../../src/io/npy.js';
 import { Rng } from '../../src/util/rng.js';
 import { FIXTURES, REF, close } from '../metrics/helpers.js';
-
-async function cli(argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await run(argv, {
-    out: (t) => { out += t; },
-    err: (t) => { err += t; },
-    isTTY: false,
-  });
-  return { code, out, err };
-}
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'modescope-eval-'));
 const fx = (n: string) => path.join(FIXTURES, `${n}.npy`);

@@ -127,9 +127,12 @@ void Tridiagonalize(double* a, int d, double* diag, double* off,
     auto bound = [&](int q) {
       return q == parts ? d : k + 1 + int(rows * std::sqrt(double(q) / parts));
     };
+    // p is the sum of every part's buffer: it must be zero past part 0's
+    // rows too.
+    std::fill(p.begin() + k + 1, p.end(), 0.0);
     ParallelTasks(parts, [&](int q) {
       double* pq = q == 0 ? p.data() : scratch[q].data();
-      std::fill(pq + k + 1, pq + bound(q + 1), 0.0);
+      if (q > 0) std::fill(pq + k + 1, pq + bound(q + 1), 0.0);
       SweepRows(a, d, k, bound(q), bound(q + 1), vp.data(), wp.data(),
                 v.data(), pq);
     });

@@ -84,9 +84,11 @@ export async function resolveRun(
     const k = numModes(getMixture(input.data));
     cfg0.drop = Array.from({ length: k }, (_, i) => i).filter((i) => !keep.has(i));
   }
+  // Only non-default mixture options reach the loader, which rejects them
+  // for data without modes.
   const dataset = await loadDataset(input.data, {
-    weights: cfg0.weights,
-    drop: cfg0.drop,
+    ...(cfg0.weights !== 'uniform' ? { weights: cfg0.weights } : {}),
+    ...(cfg0.drop.length > 0 ? { drop: cfg0.drop } : {}),
   });
 
   let cfg = presetConfig(input.preset, dataKind(dataset), input.data);

@@ -110,6 +110,19 @@ test('native eigh [450,450] (threaded reduction): values = JS, A V = V L',
   allClose(only, values, 1e-12, 1e-13, 'values without vectors');
 });
 
+test('native fid eigenvalues [200,200] both routes = JS (multi-block ' +
+  'Cholesky and L^T S2 L)', { skip }, () => {
+  const rng = new Rng(14);
+  const s1 = spd(rng, 200);
+  const s2 = spd(rng, 200, 20);
+  for (const route of ['cholesky', 'eigh'] as const) {
+    const [values, used] = native!.fidProductEigenvalues(s1, s2, 200, route);
+    assert.equal(used, route);
+    allClose(values, fidProductEigenvaluesJs(s1, s2, 200, route).values,
+      1e-9, 1e-11, `eigenvalues (${route})`);
+  }
+});
+
 test('native addon agrees with the JS reference [300,40] vs [200,40]',
   { skip }, () => {
     const rng = new Rng(5);

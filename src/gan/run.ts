@@ -155,6 +155,7 @@ export async function trainRun(
   let last: StepStats = { lossD: NaN, lossG: NaN, dReal: NaN, dFake: NaN };
   let diverged = false;
   let interrupted = false;
+  let lastYield = performance.now();
 
   const evaluate = (): MetricsRow => {
     const row: MetricsRow = {
@@ -204,6 +205,12 @@ export async function trainRun(
     }
     if (crossed(cfg.checkpointEvery) || step >= cfg.steps) {
       saveCheckpoint(ckptFile, trainer.run, cfg);
+    }
+    // The loop is synchronous work; yielding to the event loop now and
+    // then lets signal handlers (Ctrl-C) run and request a stop.
+    if (performance.now() - lastYield > 50) {
+      await new Promise((r) => setImmediate(r));
+      lastYield = performance.now();
     }
     if (opts.shouldStop?.()) {
       saveCheckpoint(ckptFile, trainer.run, cfg);

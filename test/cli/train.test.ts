@@ -129,3 +129,30 @@ test('presets --json lists every preset with its source', async () => {
   assert.equal(list.length, 15);
   for (const p of list) assert.ok(p.source.length > 10, `${p.name} lacks a source`);
 });
+
+test('Ctrl-C (SIGINT) mid-run saves a resumable checkpoint and exits 130', async () => {
+  const { spawn } = await import('node:child_process');
+  const dir = tmp();
+  const bin = new URL('../../../bin/modescope.js', import.meta.url).pathname;
+  const child = spawn(process.execPath, [bin, 'train', '--data', 'ring8', '--steps', '1000000',
+    '--out', dir, ...SMALL], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  const started = new Promise<void>((resolve) => {
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('train: ')) resolve();
+    });
+  });
+  await started;
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((r) => child.on('close', r));
+  assert.equal(code, 130, err);
+  const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+  assert.equal(summary.interrupted, true);
+  assert.ok(fs.existsSync(path.join(dir, 'checkpoint.npz')));
+  const io = capture();
+  const resumed = await run(['train', '--data', 'ring8', '--steps', String(summary.steps + 2),
+    '--out', dir, '--resume', '--json', ...SMALL], io);
+  assert.equal(resumed, 0, io.stderr);
+  assert.equal(JSON.parse(io.stdout).steps, summary.steps + 2);
+});

@@ -13,6 +13,9 @@
 // dimension; mc, nc, kc block sizes; kMR x kNR the register tile.
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
@@ -108,20 +111,103 @@ int NumThreads() {
   return n;
 }
 
-void ParallelTasks(int count, const std::function<void(int)>& fn) {
-  const int threads = std::min(NumThreads(), count);
-  if (threads <= 1) {
-    for (int t = 0; t < count; ++t) fn(t);
-    return;
+namespace {
+
+// A persistent pool of NumThreads() - 1 workers. A job's tasks are
+// claimed one at a time through `claim`, whose high 32 bits hold the
+// job's epoch and low 32 bits the next task index: a worker that wakes
+// after its job ended (or during a later one) fails the epoch check and
+// claims nothing. The caller takes tasks too and then waits only for
+// tasks already claimed, never for a worker to wake up: on a machine
+// with more runnable threads than cores, a worker can sleep for a whole
+// time slice, and per-step joins (2048 of them in the Householder
+// reduction) would each wait for it.
+class Pool {
+ public:
+  explicit Pool(int workers) {
+    for (int i = 0; i < workers; ++i) {
+      std::thread([this] { Work(); }).detach();
+    }
   }
-  std::atomic<int> next{0};
-  auto worker = [&] {
-    for (int t = next++; t < count; t = next++) fn(t);
-  };
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back(worker);
-  worker();
-  for (auto& th : pool) th.join();
+
+  // Runs fn(0 .. count - 1); false (nothing run) when the pool is busy
+  // with another caller's job.
+  bool Run(int count, const std::function<void(int)>& fn) {
+    std::unique_lock<std::mutex> busy(run_, std::try_to_lock);
+    if (!busy.owns_lock()) return false;
+    uint64_t epoch;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      epoch = ++epoch_;
+      fn_ = &fn;
+      count_ = count;
+      done_.store(0);
+      claim_.store(epoch << 32);
+    }
+    cv_.notify_all();
+    Drain(epoch, count, &fn);
+    while (done_.load(std::memory_order_acquire) < count) {
+      std::this_thread::yield();
+    }
+    return true;
+  }
+
+ private:
+  // Claims and runs tasks of job `epoch` until none are left.
+  void Drain(uint64_t epoch, int count, const std::function<void(int)>* fn) {
+    for (;;) {
+      uint64_t c = claim_.load();
+      do {
+        if ((c >> 32) != epoch || int(c & 0xffffffffu) >= count) return;
+      } while (!claim_.compare_exchange_weak(c, c + 1));
+      (*fn)(int(c & 0xffffffffu));
+      done_.fetch_add(1, std::memory_order_release);
+    }
+  }
+
+  void Work() {
+    in_pool = true;
+    uint64_t seen = 0;
+    for (;;) {
+      const std::function<void(int)>* fn;
+      int count;
+      uint64_t epoch;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return epoch_ != seen; });
+        seen = epoch = epoch_;
+        fn = fn_;
+        count = count_;
+      }
+      // fn is alive while a task of this epoch is unclaimed or running:
+      // the caller waits for every claimed task before returning.
+      Drain(epoch, count, fn);
+    }
+  }
+
+  std::mutex run_, mu_;
+  std::condition_variable cv_;
+  uint64_t epoch_ = 0;
+  const std::function<void(int)>* fn_ = nullptr;
+  int count_ = 0;
+  std::atomic<uint64_t> claim_{0};
+  std::atomic<int> done_{0};
+
+ public:
+  static thread_local bool in_pool;
+};
+
+thread_local bool Pool::in_pool = false;
+
+}  // namespace
+
+void ParallelTasks(int count, const std::function<void(int)>& fn) {
+  // Never torn down: the detached workers sleep until the process exits.
+  static Pool* pool = NumThreads() > 1 ? new Pool(NumThreads() - 1) : nullptr;
+  // Nested calls (from a task) and a busy pool run on this thread.
+  if (count <= 1 || !pool || Pool::in_pool || !pool->Run(count, fn)) {
+    for (int t = 0; t < count; ++t) fn(t);
+  }
 }
 
 namespace {

@@ -16,9 +16,11 @@ namespace linalg {
 // Threads the kernels use: MODESCOPE_THREADS when set, else every core.
 int NumThreads();
 
-// Runs fn(0) .. fn(count - 1) on up to NumThreads() threads, handing out
-// task indices in order (dynamic scheduling: a thread that a busy machine
-// slows down takes fewer tasks). fn must not throw.
+// Runs fn(0) .. fn(count - 1) on the calling thread and a persistent pool
+// of NumThreads() - 1 workers, handing out task indices in order (dynamic
+// scheduling: a thread that a busy machine slows down takes fewer tasks,
+// and the caller never waits for a worker that has not started one).
+// fn must not throw. Calls from inside a task run serially.
 void ParallelTasks(int count, const std::function<void(int)>& fn);
 
 // c[m, n] = alpha * a[m, k] . b[n, k]^T + beta * c[m, n], i.e. "NT":

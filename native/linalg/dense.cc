@@ -36,6 +36,7 @@ double Dot(const double* x, const double* y, int n) {
 }
 
 constexpr int kBlock = 96;  // rows per task of the blocked routines
+constexpr int kRotSlice = 256;  // columns per task of the QL rotations
 
 // Below this many trailing rows a sweep runs on one thread: starting
 // threads costs more than the sweep.
@@ -189,6 +190,8 @@ bool TridiagonalQL(double* diag, double* off, int d, double* zt) {
   double f = 0.0, tst1 = 0.0;
   const double eps = DBL_EPSILON;
   double* e = off;
+  // The cosines and sines of one sweep, applied to zt after it.
+  std::vector<double> rc(d), rs(d);
   for (int l = 0; l < d; ++l) {
     tst1 = std::max(tst1, std::fabs(diag[l]) + std::fabs(e[l]));
     int m = l;
@@ -222,15 +225,27 @@ bool TridiagonalQL(double* diag, double* off, int d, double* zt) {
           c = p / r;
           p = c * diag[i] - s * g;
           diag[i + 1] = h + s * (c * g + s * diag[i]);
-          if (zt) {
-            double* z0 = zt + size_t(i) * d;
-            double* z1 = z0 + d;
-            for (int q = 0; q < d; ++q) {
-              const double hq = z1[q];
-              z1[q] = s * z0[q] + c * hq;
-              z0[q] = c * z0[q] - s * hq;
+          rc[i] = c;
+          rs[i] = s;
+        }
+        if (zt) {
+          // The sweep's rotations act on rows m-1..l of zt in turn, but
+          // its columns are independent: column slices go to threads, and
+          // each slice stays in cache for the whole sweep.
+          const int slices = (d + kRotSlice - 1) / kRotSlice;
+          ParallelTasks(slices, [&](int t) {
+            const int q0 = t * kRotSlice, q1 = std::min(d, q0 + kRotSlice);
+            for (int i = m - 1; i >= l; --i) {
+              double* z0 = zt + size_t(i) * d;
+              double* z1 = z0 + d;
+              const double ci = rc[i], si = rs[i];
+              for (int q = q0; q < q1; ++q) {
+                const double hq = z1[q];
+                z1[q] = si * z0[q] + ci * hq;
+                z0[q] = ci * z0[q] - si * hq;
+              }
             }
-          }
+          });
         }
         p = -s * s2 * c3 * el1 * e[l] / dl1;
         e[l] = s * p;

@@ -3,7 +3,7 @@
  */
 import { tf } from '../runtime/tf.js';
 import type { Net } from '../nn/types.js';
-import { dcganDiscriminator, dcganGenerator, mlp } from '../nn/models.js';
+import { dcganDiscriminator, dcganGenerator, mlp } from '../nn/index.js';
 import type { NetConfig, TrainConfig } from './config.js';
 import { UserError } from '../util/errors.js';
 

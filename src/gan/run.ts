@@ -157,17 +157,20 @@ export async function trainRun(
   let interrupted = false;
   let lastYield = performance.now();
 
+  /** The training statistics of the moment, without mode metrics. */
+  const currentRow = (): MetricsRow => ({
+    step: trainer.run.step,
+    seconds: Number(seconds().toFixed(3)),
+    lossD: last.lossD,
+    lossG: last.lossG,
+    gradNormD: trainer.gradNorms.d,
+    gradNormG: trainer.gradNorms.g,
+    dReal: last.dReal,
+    dFake: last.dFake,
+  });
+
   const evaluate = (): MetricsRow => {
-    const row: MetricsRow = {
-      step: trainer.run.step,
-      seconds: Number(seconds().toFixed(3)),
-      lossD: last.lossD,
-      lossG: last.lossG,
-      gradNormD: trainer.gradNorms.d,
-      gradNormG: trainer.gradNorms.g,
-      dReal: last.dReal,
-      dFake: last.dFake,
-    };
+    const row: MetricsRow = currentRow();
     if (data.mixture) {
       const s = trainer.sample(cfg.evalSamples);
       if (s.every(Number.isFinite)) {
@@ -266,18 +269,7 @@ export async function trainRun(
     diverged,
     interrupted,
     ...(modes ? { modes } : {}),
-    final: last_row
-      ? withoutModes(last_row)
-      : {
-          step: trainer.run.step,
-          seconds: seconds(),
-          lossD: last.lossD,
-          lossG: last.lossG,
-          gradNormD: trainer.gradNorms.d,
-          gradNormG: trainer.gradNorms.g,
-          dReal: last.dReal,
-          dFake: last.dFake,
-        },
+    final: withoutModes(last_row ?? currentRow()),
     outputs,
   };
   writeJsonAtomic(path.join(dir, 'summary.json'), summary);

@@ -4,7 +4,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { initRuntime, tf } from '../../src/runtime/tf.js';
-import { mlp } from '../../src/nn/models.js';
+import { mlp } from '../../src/nn/index.js';
 import type { TensorMap } from '../../src/nn/types.js';
 import {
   initOptState,

@@ -29,8 +29,10 @@ interface CheckpointMeta {
   config: unknown;
 }
 
+type Members = Record<string, { shape: number[]; data: Float32Array | Uint8Array }>;
+
 function put(
-  out: Record<string, { shape: number[]; data: Float32Array }>,
+  out: Members,
   prefix: string,
   m: TensorMap,
 ): void {
@@ -43,15 +45,13 @@ function put(
 }
 
 export function saveCheckpoint(file: string, run: RunState, config: unknown): void {
-  const arrays: Record<string, { shape: number[]; data: Float32Array | Uint8Array }> = {};
-  const f32: Record<string, { shape: number[]; data: Float32Array }> = {};
-  put(f32, 'g', run.gParams);
-  put(f32, 'gs', run.gState);
-  put(f32, 'd', run.dParams);
-  put(f32, 'ds', run.dState);
-  for (const [slot, m] of Object.entries(run.optG.slots)) put(f32, `og/${slot}`, m);
-  for (const [slot, m] of Object.entries(run.optD.slots)) put(f32, `od/${slot}`, m);
-  Object.assign(arrays, f32);
+  const arrays: Members = {};
+  put(arrays, 'g', run.gParams);
+  put(arrays, 'gs', run.gState);
+  put(arrays, 'd', run.dParams);
+  put(arrays, 'ds', run.dState);
+  for (const [slot, m] of Object.entries(run.optG.slots)) put(arrays, `og/${slot}`, m);
+  for (const [slot, m] of Object.entries(run.optD.slots)) put(arrays, `od/${slot}`, m);
   const meta: CheckpointMeta = {
     version: VERSION,
     step: run.step,

@@ -18,6 +18,7 @@
         "native/conv.cc",
         "native/adam.cc",
         "native/batchnorm.cc",
+        "native/mlp.cc",
       ],
       # node-gyp's defaults add -fno-exceptions; the pool uses std::thread
       # and std::function, which need neither, so they are left as is.

@@ -275,6 +275,149 @@ napi_value DenseGradW(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// ---- a chain of dense layers ----
+
+// The float32 arrays in JS array argument i (entries may be null when
+// nullable); entry k must hold at least need[k] elements.
+std::vector<float*> f32_list(Args& a, size_t i, const std::vector<long>& need,
+                             bool nullable) {
+  std::vector<float*> out(need.size(), nullptr);
+  if (a.failed) return out;
+  bool is = false;
+  uint32_t n = 0;
+  if (i >= a.argc || napi_is_array(a.env, a.argv[i], &is) != napi_ok || !is ||
+      napi_get_array_length(a.env, a.argv[i], &n) != napi_ok ||
+      n != need.size()) {
+    a.fail("argument " + std::to_string(i) + " must be an array of " +
+           std::to_string(need.size()) + " Float32Arrays");
+    return out;
+  }
+  for (uint32_t k = 0; k < n; ++k) {
+    napi_value v;
+    napi_get_element(a.env, a.argv[i], k, &v);
+    napi_valuetype t;
+    napi_typeof(a.env, v, &t);
+    if (t == napi_null || t == napi_undefined) {
+      if (!nullable) {
+        a.fail("argument " + std::to_string(i) + "[" + std::to_string(k) +
+               "] must be a Float32Array");
+      }
+      continue;
+    }
+    bool ta = false;
+    napi_typedarray_type type;
+    size_t len = 0;
+    void* data = nullptr;
+    if (napi_is_typedarray(a.env, v, &ta) != napi_ok || !ta ||
+        napi_get_typedarray_info(a.env, v, &type, &len, &data, nullptr,
+                                 nullptr) != napi_ok ||
+        type != napi_float32_array || (long)len < need[k]) {
+      a.fail("argument " + std::to_string(i) + "[" + std::to_string(k) +
+             "] must be a Float32Array of at least " +
+             std::to_string(need[k]) + " elements");
+      return out;
+    }
+    out[k] = static_cast<float*>(data);
+  }
+  return out;
+}
+
+// The shape arguments shared by mlpForward and mlpBackward:
+// (batch, widths Int32Array[L+1], acts Int32Array[L], alphas Float32Array[L]).
+struct MlpArgs {
+  ms::MlpShape shape{};
+  bool ok = false;
+};
+
+MlpArgs mlp_args(Args& a) {
+  MlpArgs r;
+  int batch = a.i32(0);
+  size_t nw = 0, na = 0;
+  const int32_t* widths = a.i32s(1, &nw);
+  const int32_t* acts = a.i32s(2, &na);
+  if (a.failed) return r;
+  const float* alphas = a.f32(3, (long)na);
+  if (a.failed) return r;
+  if (batch < 1 || na < 1 || nw != na + 1) {
+    a.fail("needs batch >= 1 and widths one longer than acts");
+    return r;
+  }
+  for (size_t k = 0; k < nw; ++k) {
+    if (widths[k] < 1) {
+      a.fail("widths must be positive");
+      return r;
+    }
+  }
+  for (size_t k = 0; k < na; ++k) {
+    if (acts[k] < ms::kLinear || acts[k] > ms::kTanh) {
+      a.fail("unknown activation code " + std::to_string(acts[k]));
+      return r;
+    }
+  }
+  r.shape = ms::MlpShape{batch, (int)na, widths, acts, alphas};
+  r.ok = true;
+  return r;
+}
+
+std::vector<long> weight_sizes(const ms::MlpShape& s) {
+  std::vector<long> v;
+  for (int l = 0; l < s.layers; ++l) {
+    v.push_back((long)s.width[l] * s.width[l + 1]);
+  }
+  return v;
+}
+
+std::vector<long> unit_sizes(const ms::MlpShape& s, long mul) {
+  std::vector<long> v;
+  for (int l = 0; l < s.layers; ++l) v.push_back(mul * s.width[l + 1]);
+  return v;
+}
+
+// mlpForward(batch, widths, acts, alphas, x, W[], b[] (entries nullable),
+//            h[]): h[l] receives layer l's output.
+napi_value MlpForward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "mlpForward");
+  MlpArgs m = mlp_args(a);
+  if (!m.ok) return nullptr;
+  const ms::MlpShape& s = m.shape;
+  const float* x = a.f32(4, (long)s.batch * s.width[0]);
+  auto W = f32_list(a, 5, weight_sizes(s), false);
+  auto b = f32_list(a, 6, unit_sizes(s, 1), true);
+  auto h = f32_list(a, 7, unit_sizes(s, s.batch), false);
+  if (a.failed) return nullptr;
+  std::vector<const float*> Wc(W.begin(), W.end()), bc(b.begin(), b.end());
+  ms::mlp_forward(s, x, Wc.data(), bc.data(), h.data());
+  return undef(env);
+}
+
+// mlpBackward(batch, widths, acts, alphas, x, W[], h[], dy, dW[]|null,
+//             db[]|null (entries nullable), dx|null, g0|null)
+napi_value MlpBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "mlpBackward");
+  MlpArgs m = mlp_args(a);
+  if (!m.ok) return nullptr;
+  const ms::MlpShape& s = m.shape;
+  const int L = s.layers;
+  const float* x = a.f32(4, (long)s.batch * s.width[0]);
+  auto W = f32_list(a, 5, weight_sizes(s), false);
+  auto h = f32_list(a, 6, unit_sizes(s, s.batch), false);
+  const float* dy = a.f32(7, (long)s.batch * s.width[L]);
+  std::vector<float*> dW, db;
+  if (!a.is_null(8)) {
+    dW = f32_list(a, 8, weight_sizes(s), false);
+    db = a.is_null(9) ? std::vector<float*>(L, nullptr)
+                      : f32_list(a, 9, unit_sizes(s, 1), true);
+  }
+  float* dx = a.is_null(10) ? nullptr : a.f32(10, (long)s.batch * s.width[0]);
+  float* g0 = a.is_null(11) ? nullptr : a.f32(11, (long)s.batch * s.width[1]);
+  if (a.failed) return nullptr;
+  std::vector<const float*> Wc(W.begin(), W.end()), hc(h.begin(), h.end());
+  ms::mlp_backward(s, x, Wc.data(), hc.data(), dy,
+                   dW.empty() ? nullptr : dW.data(),
+                   db.empty() ? nullptr : db.data(), dx, g0);
+  return undef(env);
+}
+
 // reduce(op, x, shape, axesMask(Uint8Array), out)
 napi_value Reduce(napi_env env, napi_callback_info info) {
   Args a(env, info, "reduce");
@@ -529,6 +672,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"actGrad", ActGrad},
       {"denseGradX", DenseGradX},
       {"denseGradW", DenseGradW},
+      {"mlpForward", MlpForward},
+      {"mlpBackward", MlpBackward},
       {"reduce", Reduce},
       {"conv2d", Conv2D},
       {"conv2dBackpropInput", Conv2DBackpropInput},

@@ -268,20 +268,24 @@ void unary(int op, const float* x, float* out, long n, float alpha) {
 
 void act_grad(int act, const float* dy, const float* y, float* out, long n,
               float alpha) {
-  parallel_for(n, 1024, 2.0, [&](long i0, long i1) {
+  parallel_for(n, 1024, 2.0, [=](long i0, long i1) {
+    // Local restrict pointers and selects, not branches: the signs of y
+    // are random, so a branch mispredicts on every other element.
+    const float* __restrict g = dy + i0;
+    const float* __restrict v = y + i0;
+    float* __restrict o = out + i0;
+    const long m = i1 - i0;
     switch (act) {
       case kRelu:
-        for (long i = i0; i < i1; ++i) out[i] = y[i] > 0.f ? dy[i] : 0.f;
+        for (long i = 0; i < m; ++i) o[i] = v[i] > 0.f ? g[i] : 0.f;
         break;
       case kLeaky:
-        for (long i = i0; i < i1; ++i) {
-          out[i] = y[i] > 0.f ? dy[i] : alpha * dy[i];
+        for (long i = 0; i < m; ++i) {
+          o[i] = g[i] * (v[i] > 0.f ? 1.f : alpha);
         }
         break;
       default:
-        for (long i = i0; i < i1; ++i) {
-          out[i] = dy[i] * act_dy(act, y[i], alpha);
-        }
+        for (long i = 0; i < m; ++i) o[i] = g[i] * act_dy(act, v[i], alpha);
     }
   });
 }

@@ -110,6 +110,30 @@ void bn_train_backward(const float* dy, const float* x, long rows, int C,
                        const float* gamma, float eps, float* dx,
                        float* dgamma, float* dbeta);
 
+// ---- a chain of dense layers: mlp.cc ----
+/** Layer l maps width[l] to width[l+1] features with activation act[l]. */
+struct MlpShape {
+  int batch, layers;
+  const int* width;    // layers + 1 entries
+  const int* act;      // layers entries (Act)
+  const float* alpha;  // layers entries (leaky slope)
+};
+/**
+ * h[l] = act_l(a_l W[l] + b[l]) for every layer, a_0 = x, a_l = h[l-1];
+ * b[l] may be null. h[L-1] is the output.
+ */
+void mlp_forward(const MlpShape& s, const float* x, const float* const* W,
+                 const float* const* b, float* const* h);
+/**
+ * The backward pass of mlp_forward given dy = dh[L-1]. dW (and db, whose
+ * entries may be null) null: no parameter gradients. dx null: no input
+ * gradient. g0 non-null: receives layer 0's pre-activation gradient
+ * [batch, width[1]] (so that dx = g0 W[0]^T can follow later).
+ */
+void mlp_backward(const MlpShape& s, const float* x, const float* const* W,
+                  const float* const* h, const float* dy, float* const* dW,
+                  float* const* db, float* dx, float* g0);
+
 // ---- optimiser: adam.cc ----
 /**
  * One Adam step (Kingma & Ba 2015, Algorithm 1, with bias correction folded

@@ -20,7 +20,7 @@
 import { tf } from '../../src/runtime/tf.js';
 import { Rng } from '../../src/util/rng.js';
 import {
-  activation, adamUpdateAll, batchNormTrain, dense,
+  activation, adamUpdateAll, batchNormTrain, dense, denseChain,
 } from '../../src/backend/fused.js';
 
 export type ConfigName = 'T1' | 'C1';
@@ -54,14 +54,12 @@ function mlp(rng: Rng, sizes: number[]): T[] {
 }
 
 function mlpApply(p: T[], x: T): T {
-  let h = x;
   const layers = p.length / 2;
-  for (let i = 0; i < layers; ++i) {
-    h = dense(h, p[2 * i]!, p[2 * i + 1]!, {
-      activation: i + 1 < layers ? 'relu' : 'linear',
-    });
-  }
-  return h;
+  return denseChain(x, Array.from({ length: layers }, (_, i) => ({
+    w: p[2 * i]!,
+    b: p[2 * i + 1]!,
+    activation: i + 1 < layers ? 'relu' as const : 'linear' as const,
+  })));
 }
 
 function makeT1(rng: Rng): Model {

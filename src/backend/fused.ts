@@ -17,8 +17,9 @@
  * gradient (an optimiser step is never differentiated).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ActName } from './native/addon.js';
+import { ACT as ACT_CODE, type ActName } from './native/addon.js';
 import { NATIVE_BACKEND } from './native/backend.js';
+import { mlpGradient } from './native/fused_kernels.js';
 import { ensureSecondOrderGradients } from '../nn/gradients.js';
 
 export type Activation = ActName;
@@ -118,6 +119,77 @@ export function dense(
     const z = tf.matMul(x, w);
     return actComposite(b ? tf.add(z, b) : z, activation, alpha);
   }) as tf.Tensor2D;
+}
+
+/** One layer of denseChain. */
+export interface ChainLayer extends ActivationOptions {
+  /** [units, outUnits] */
+  w: tf.Tensor;
+  /** [outUnits], or null for none. */
+  b: tf.Tensor | null;
+}
+
+/**
+ * A chain of dense layers, h = act_l(h w_l + b_l) for each in turn: on
+ * modescope-native one kernel forward and one backward pass for the whole
+ * chain (src/backend/native/fused_kernels.ts: MsMlp), elsewhere (and
+ * inside nested gradient scopes) the same as calling dense per layer.
+ *
+ * x [batch, units]; returns [batch, outUnits of the last layer].
+ */
+export function denseChain(
+  x: tf.Tensor,
+  layers: readonly ChainLayer[],
+): tf.Tensor2D {
+  if (layers.length === 0) {
+    throw new RangeError('denseChain: needs at least one layer, but got 0');
+  }
+  const checked = layers.map((l, i) => {
+    const a = checkAct(`denseChain: layer ${i}`, l);
+    const units = i === 0 ? x.shape[1] : layers[i - 1]!.w.shape[1];
+    if (l.w.rank !== 2 || l.w.shape[0] !== units) {
+      throw new RangeError(
+        `denseChain: layer ${i}'s w must have shape [${units}, outUnits], ` +
+          `but got [${l.w.shape}]`,
+      );
+    }
+    if (l.b && (l.b.rank !== 1 || l.b.shape[0] !== l.w.shape[1])) {
+      throw new RangeError(
+        `denseChain: layer ${i}'s b must have shape [${l.w.shape[1]}], ` +
+          `but got [${l.b.shape}]`,
+      );
+    }
+    return a;
+  });
+  if (x.rank !== 2) {
+    throw new RangeError(
+      `denseChain: x must be [batch, units], but got [${x.shape}]`,
+    );
+  }
+  const allF32 = [x, ...layers.flatMap((l) => (l.b ? [l.w, l.b] : [l.w]))]
+    .every((t) => t.dtype === 'float32');
+  if (useFused() && allF32) {
+    const inputs: tf.Tensor[] = [];
+    for (const l of layers) {
+      inputs.push(l.w);
+      if (l.b) inputs.push(l.b);
+    }
+    inputs.push(x);
+    const state = tf.engine().state as unknown as { gradientDepth: number };
+    return tf.engine().runKernel(
+      'MsMlp', inputs as unknown as tf.NamedTensorMap, {
+        acts: checked.map((c) => ACT_CODE[c.activation]),
+        alphas: checked.map((c) => c.alpha),
+        biases: layers.map((l) => (l.b ? 1 : 0)),
+        save: state.gradientDepth > 0,
+      },
+    ) as tf.Tensor2D;
+  }
+  let h = x;
+  layers.forEach((l, i) => {
+    h = dense(h, l.w, l.b, checked[i]!);
+  });
+  return h as tf.Tensor2D;
 }
 
 /** act(x) for any shape; one kernel forward and one backward on native. */
@@ -303,6 +375,14 @@ export function registerFusedGradients(): void {
         b: () => run('MsDenseGradB', { dy: g, y: y! }, attrs),
       };
     },
+  });
+
+  tf.registerGradient({
+    kernelName: 'MsMlp',
+    saveAllInputs: true,
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) =>
+      mlpGradient(dy as tf.Tensor, saved as tf.Tensor[], attrs as never),
   });
 
   tf.registerGradient({

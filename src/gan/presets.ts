@@ -242,8 +242,8 @@ export const PRESETS: Preset[] = [
   {
     name: 'cause-strong-d',
     role: 'cause',
-    summary: 'an overpowering discriminator: 4x wider, 5 steps per G step, ' +
-      'with the saturating loss',
+    summary: 'an overpowering discriminator: twice as wide (toy: 3x256), ' +
+      '5 steps per G step, with the saturating loss',
     source: 'Arjovsky and Bottou 2017, "Towards Principled Methods for ' +
       'Training GANs" (a near-perfect D saturates the minimax loss)',
     overrides: (kind) => ({
@@ -251,7 +251,7 @@ export const PRESETS: Preset[] = [
       dSteps: 5,
       discriminator: kind === 'image'
         ? { width: 128 }
-        : { hidden: [512, 512, 512] },
+        : { hidden: [256, 256, 256] },
     }),
   },
   {

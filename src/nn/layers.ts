@@ -9,6 +9,7 @@
 import {
   activation as fusedActivate,
   dense as fusedDense,
+  denseChain as fusedDenseChain,
   type Activation as FusedActivation,
 } from '../backend/fused.js';
 import { tf } from '../runtime/tf.js';
@@ -58,6 +59,37 @@ export function dense(
     x.shape[1],
   );
   return fusedDense(x, w, b, { activation: fusedActivation(act), alpha: leak });
+}
+
+/** One layer of denseStack. */
+export interface DenseSpec {
+  w: tf.Tensor;
+  b: tf.Tensor | null;
+  act: Activation;
+  leak: number;
+}
+
+/**
+ * Consecutive dense layers, each `act(h w + b)`: the same as calling
+ * dense per layer, run as one fused op (on the native backend one kernel
+ * forward and one backward pass for the whole stack).
+ */
+export function denseStack(x: tf.Tensor, layers: readonly DenseSpec[]):
+  tf.Tensor2D {
+  checkRank(x, 2, 'dense', 'x', '[batch, inDim]');
+  let units = x.shape[1]!;
+  for (const l of layers) {
+    checkRank(l.w, 2, 'dense', 'w', '[inDim, outDim]');
+    check(units === l.w.shape[0], 'dense', 'x.shape[1]',
+      `w.shape[0] = ${l.w.shape[0]}`, units);
+    units = l.w.shape[1]!;
+  }
+  return fusedDenseChain(x, layers.map((l) => ({
+    w: l.w,
+    b: l.b,
+    activation: fusedActivation(l.act),
+    alpha: l.leak,
+  })));
 }
 
 /** The fused ops' name for an activation. */

@@ -17,7 +17,9 @@ import {
   conv2d,
   conv2dTranspose,
   dense,
+  denseStack,
   type Activation,
+  type DenseSpec,
 } from './layers.js';
 import { minibatchDiscrimination } from './minibatch.js';
 import { packSamples } from './pack.js';
@@ -34,6 +36,12 @@ export interface Layer {
     ctx: ApplyContext,
     next: TensorMap,
   ): tf.Tensor;
+  /**
+   * Dense layers only: the layer's weights and activation without running
+   * it, so that sequential can run a run of dense layers as one fused op.
+   */
+  dense?(p: TensorMap, s: TensorMap, ctx: ApplyContext, next: TensorMap):
+    DenseSpec;
 }
 
 function get(map: TensorMap, key: string, what: string): tf.Tensor {
@@ -74,6 +82,18 @@ export function affine(name: string, spec: AffineSpec): Layer {
   const biasUnits =
     spec.op === 'convT' ? spec.wShape[2]! : outUnits;
   const conv = { stride: spec.stride ?? 1, pad: spec.pad ?? 0 };
+  const weights = (
+    p: TensorMap, s: TensorMap, ctx: ApplyContext, next: TensorMap,
+  ) => {
+    let w = get(p, kw, 'params');
+    const b = spec.bias ? get(p, kb, 'params') : null;
+    if (spec.spectralNorm) {
+      const sn = spectralNormalize(w, get(s, ku, 'state'), ctx);
+      w = sn.w;
+      next[ku] = sn.u;
+    }
+    return { w, b };
+  };
   return {
     init(rng, kind, params, state) {
       params[kw] = initWeight(rng, kind, spec.wShape, spec.fanIn);
@@ -82,14 +102,16 @@ export function affine(name: string, spec: AffineSpec): Layer {
         state[ku] = initSpectralVector(outUnits, (n) => rng.normalArray(n));
       }
     },
+    ...(spec.op === 'dense' ? {
+      dense(p: TensorMap, s: TensorMap, ctx: ApplyContext, next: TensorMap) {
+        const { w, b } = weights(p, s, ctx, next);
+        return {
+          w, b, act: spec.activation ?? 'none', leak: spec.leak ?? 0.2,
+        };
+      },
+    } : {}),
     apply(p, s, x, ctx, next) {
-      let w = get(p, kw, 'params');
-      const b = spec.bias ? get(p, kb, 'params') : null;
-      if (spec.spectralNorm) {
-        const sn = spectralNormalize(w, get(s, ku, 'state'), ctx);
-        w = sn.w;
-        next[ku] = sn.u;
-      }
+      const { w, b } = weights(p, s, ctx, next);
       switch (spec.op) {
         case 'dense':
           return dense(x, w, b, spec.activation ?? 'none', spec.leak ?? 0.2);
@@ -184,6 +206,39 @@ export function minibatch(
   };
 }
 
+/**
+ * The layers to run: each run of two or more consecutive dense layers is
+ * replaced by one layer that runs them as a single fused op (denseStack);
+ * initialisation still walks the original list.
+ */
+function fuseDenseRuns(layers: readonly Layer[]): Layer[] {
+  const out: Layer[] = [];
+  let run: Layer[] = [];
+  const flush = () => {
+    if (run.length === 1) out.push(run[0]!);
+    if (run.length > 1) {
+      const members = run;
+      out.push({
+        init() {},
+        apply(p, s, x, ctx, next) {
+          return denseStack(x, members.map((l) => l.dense!(p, s, ctx, next)));
+        },
+      });
+    }
+    run = [];
+  };
+  for (const l of layers) {
+    if (l.dense) {
+      run.push(l);
+    } else {
+      flush();
+      out.push(l);
+    }
+  }
+  flush();
+  return out;
+}
+
 /** Assembles layers into a Net; `name` prefixes input errors. */
 export function sequential(
   name: string,
@@ -192,6 +247,7 @@ export function sequential(
   outputShape: readonly number[],
   initKind: InitKind,
 ): Net {
+  const steps = fuseDenseRuns(layers);
   return {
     inputShape,
     outputShape,
@@ -216,7 +272,7 @@ export function sequential(
       // batch-norm and spectral-norm entries are replaced.
       const next: TensorMap = ctx.training ? { ...state } : {};
       let h = x;
-      for (const l of layers) h = l.apply(params, state, h, ctx, next);
+      for (const l of steps) h = l.apply(params, state, h, ctx, next);
       return { y: h, state: ctx.training ? next : state };
     },
   };

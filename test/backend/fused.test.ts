@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../src/runtime/tf.js';
 import {
-  activation, adamUpdateAll, batchNormTrain, dense, type Activation,
+  activation, adamUpdateAll, batchNormTrain, dense, denseChain,
+  type Activation,
 } from '../../src/backend/fused.js';
 import { Rng } from '../../src/util/rng.js';
 import { compareBackends, rand, startNative } from './_helpers.js';
@@ -61,6 +62,100 @@ for (const act of ['relu', 'leakyrelu', 'tanh', 'sigmoid'] as const) {
       }, 1e-5, 1e-4);
   });
 }
+
+// A stack of odd widths, a bias-free layer and every activation kind the
+// networks use; the gradient asked for in each of the modes the trainer
+// runs: all of it, parameters only (a D step), input only (G through D).
+const CHAIN: { w: number[]; bias: boolean; act: Activation }[] = [
+  { w: [5, 19], bias: true, act: 'relu' },
+  { w: [19, 23], bias: false, act: 'leakyrelu' },
+  { w: [23, 17], bias: true, act: 'tanh' },
+  { w: [17, 3], bias: true, act: 'linear' },
+];
+
+for (const mode of ['all', 'params', 'input'] as const) {
+  test(`denseChain 4 layers [37,5]->3, gradient of ${mode} -> cpu composite`,
+    { skip: skip() }, () => {
+      const rng = new Rng(mode.length * 7);
+      const x = rand(rng, [37, 5], -2, 2);
+      const ws = CHAIN.map((l) => rand(rng, l.w, -0.8, 0.8));
+      const bs = CHAIN.filter((l) => l.bias).map((l) => rand(rng, [l.w[1]!]));
+      const up = rand(rng, [37, 3]);
+      compareBackends(`denseChain ${mode}`, [x, up, ...ws, ...bs],
+        (xt, u, ...p) => {
+          const net = (input: tf.Tensor, q: tf.Tensor[]) => {
+            let bi = CHAIN.length;
+            return denseChain(input, CHAIN.map((l, i) => ({
+              w: q[i]!,
+              b: l.bias ? q[bi++]! : null,
+              activation: l.act,
+              alpha: 0.3,
+            })));
+          };
+          const loss = (input: tf.Tensor, q: tf.Tensor[]) =>
+            tf.sum(tf.mul(net(input, q), u!));
+          const y = net(xt!, p);
+          if (mode === 'all') {
+            return [y, ...tf.grads((a, ...q) => loss(a!, q))([xt!, ...p])];
+          }
+          if (mode === 'params') {
+            return [y, ...tf.grads((...q) => loss(xt!, q))(p)];
+          }
+          return [y, tf.grad((a) => loss(a, p))(xt!)];
+        }, 1e-5, 1e-4);
+    });
+}
+
+test('denseChain: gradient penalty through it (second order) -> cpu',
+  { skip: skip() }, () => {
+    const rng = new Rng(404);
+    const x = rand(rng, [6, 3]);
+    const p = [rand(rng, [3, 8]), rand(rng, [8]), rand(rng, [8, 1]),
+      rand(rng, [1])];
+    compareBackends('denseChain penalty', [x, ...p], (xt, a, b, c, d) => {
+      const net = (input: tf.Tensor, q: tf.Tensor[]) => denseChain(input, [
+        { w: q[0]!, b: q[1]!, activation: 'leakyrelu', alpha: 0.2 },
+        { w: q[2]!, b: q[3]!, activation: 'linear' },
+      ]);
+      const penalty = (...q: tf.Tensor[]) => {
+        const gx = tf.grad((inp: tf.Tensor) => tf.sum(net(inp, q)))(xt!);
+        return tf.sum(tf.square(gx));
+      };
+      return tf.grads((...q) => penalty(...q, d!))([a!, b!, c!]);
+    }, 1e-5, 1e-4);
+  });
+
+test('denseChain: a training loop of grads leaks no tensors',
+  { skip: skip() }, () => {
+    const rng = new Rng(3);
+    const mk = (a: { data: Float32Array; shape: number[] }) =>
+      tf.tensor(a.data, a.shape, 'float32');
+    const x = mk(rand(rng, [16, 4]));
+    const p = [mk(rand(rng, [4, 6])), mk(rand(rng, [6])),
+      mk(rand(rng, [6, 2])), mk(rand(rng, [2]))];
+    const step = () => tf.tidy(() => tf.grads((...q: tf.Tensor[]) =>
+      tf.sum(denseChain(x, [
+        { w: q[0]!, b: q[1]!, activation: 'relu' },
+        { w: q[2]!, b: q[3]!, activation: 'linear' },
+      ])))(p));
+    tf.dispose(step());
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 20; ++i) tf.dispose(step());
+    assert.equal(tf.memory().numTensors, before);
+    tf.dispose([x, ...p]);
+  });
+
+test('denseChain: mismatched widths -> pinned RangeError', () => {
+  const x = tf.zeros([2, 3]);
+  const w0 = tf.zeros([3, 4]);
+  const w1 = tf.zeros([5, 1]);
+  assert.throws(
+    () => denseChain(x, [{ w: w0, b: null }, { w: w1, b: null }]),
+    { message: "denseChain: layer 1's w must have shape [4, outUnits], " +
+      'but got [5,1]' },
+  );
+  tf.dispose([x, w0, w1]);
+});
 
 test('activation [4,5,6] leakyrelu(0.2)/tanh: value and grad -> cpu',
   { skip: skip() }, () => {

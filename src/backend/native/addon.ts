@@ -83,6 +83,17 @@ export interface NativeAddon {
     act: number, alpha: number, dy: F32, y: F32, x: F32, batch: number,
     units: number, outUnits: number, dw: F32, db: F32 | null,
   ): void;
+  /** h[l] = act_l(a_l W[l] + b[l]), a_0 = x, a_l = h[l-1]. */
+  mlpForward(
+    batch: number, widths: Int32Array, acts: Int32Array, alphas: F32,
+    x: F32, w: F32[], b: (F32 | null)[], h: F32[],
+  ): void;
+  /** mlpForward's backward pass; null outputs are not computed. */
+  mlpBackward(
+    batch: number, widths: Int32Array, acts: Int32Array, alphas: F32,
+    x: F32, w: F32[], h: F32[], dy: F32, dw: F32[] | null,
+    db: (F32 | null)[] | null, dx: F32 | null, g0: F32 | null,
+  ): void;
   reduce(
     op: number, x: F32, shape: Int32Array, axes: Uint8Array, out: F32,
   ): void;

@@ -6,10 +6,15 @@
  *
  * Dimension legend: x [batch, units], w [units, outUnits], b [outUnits],
  * y = dy [batch, outUnits].
+ *
+ * MsMlp runs a whole chain of dense layers; its gradient (mlpGradient) is
+ * computed here too, straight from the saved arrays, see there.
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { ACT, RED, UN, type ActName, type NativeAddon } from './addon.js';
+import {
+  ACT, RED, UN, loadAddon, type ActName, type NativeAddon,
+} from './addon.js';
 import { f32, NATIVE_BACKEND, output } from './backend.js';
 
 type Attrs = Record<string, unknown>;
@@ -66,6 +71,7 @@ const UNARY_OF_ACT: Record<number, number> = {
 
 export function fusedKernels(addon: NativeAddon): tf.KernelConfig[] {
   return [
+    mlpKernel(addon),
     // y = act(x w + b)
     kernel('MsDense', (inputs, backend, attrs) => {
       const { x, w, b } = inputs as Record<string, tf.TensorInfo>;
@@ -215,4 +221,170 @@ export function fusedKernels(addon: NativeAddon): tf.KernelConfig[] {
       return [...ps, ...ms, ...vs];
     }),
   ];
+}
+
+// ---- a chain of dense layers (MsMlp) ----
+
+/**
+ * MsMlp's inputs are an array [w0, b0?, w1, b1?, ..., x] (biases where
+ * attrs.biases[l] is 1), so that tf.js asks for the gradients of the
+ * parameters before the input's (see mlpGradient).
+ */
+interface MlpPlan {
+  batch: number;
+  widths: Int32Array;
+  acts: Int32Array;
+  alphas: Float32Array;
+  /** Index into the input array of w_l, b_l (-1 without), and x. */
+  wAt: number[];
+  bAt: number[];
+  xAt: number;
+}
+
+function mlpPlan(shapes: readonly (readonly number[])[], attrs: Attrs):
+  MlpPlan {
+  const acts = attrs.acts as number[];
+  const alphas = attrs.alphas as number[];
+  const biases = attrs.biases as number[];
+  const L = acts.length;
+  const wAt: number[] = [];
+  const bAt: number[] = [];
+  let k = 0;
+  for (let l = 0; l < L; ++l) {
+    wAt.push(k++);
+    bAt.push(biases[l] ? k++ : -1);
+  }
+  const xAt = k;
+  const x = shapes[xAt]!;
+  const widths = new Int32Array(L + 1);
+  widths[0] = x[1]!;
+  for (let l = 0; l < L; ++l) widths[l + 1] = shapes[wAt[l]!]![1]!;
+  return {
+    batch: x[0]!,
+    widths,
+    acts: Int32Array.from(acts),
+    alphas: Float32Array.from(alphas),
+    wAt,
+    bAt,
+    xAt,
+  };
+}
+
+/**
+ * Hidden outputs h[0..L-2] of MsMlp calls whose backward pass may come,
+ * keyed by the output's data id (the tape's saved copy of the output
+ * shares it). A WeakMap: they go when tf.js drops the output's data.
+ */
+const MLP_HIDDEN = new WeakMap<object, Float32Array[]>();
+
+export function mlpKernel(addon: NativeAddon): tf.KernelConfig {
+  return kernel('MsMlp', (inputs, backend, attrs) => {
+    const list = inputs as unknown as tf.TensorInfo[];
+    const plan = mlpPlan(list.map((t) => t.shape), attrs);
+    const { batch, widths, wAt, bAt, xAt } = plan;
+    const L = wAt.length;
+    const get = (i: number, what: string) =>
+      need(f32(backend, list[i]!), 'MsMlp', what);
+    const h = Array.from(
+      { length: L }, (_, l) => new Float32Array(batch * widths[l + 1]!),
+    );
+    addon.mlpForward(
+      batch, widths, plan.acts, plan.alphas, get(xAt, 'x'),
+      wAt.map((i, l) => get(i, `w${l}`)),
+      bAt.map((i, l) => (i < 0 ? null : get(i, `b${l}`))),
+      h,
+    );
+    const out = output(backend, [batch, widths[L]!], h[L - 1]!);
+    if (attrs.save) MLP_HIDDEN.set(out.dataId, h.slice(0, L - 1));
+    return out;
+  });
+}
+
+/**
+ * MsMlp's gradient closures. saved = [...inputs, y]. tf.js calls the
+ * closures of the inputs it needs in input order, parameters first: the
+ * first parameter closure runs the whole backward pass once for every
+ * parameter (and keeps layer 0's pre-activation gradient, from which the
+ * input's gradient is one product); if the input's closure comes first,
+ * no parameter gradient is wanted (a generator step through D) and the
+ * backward pass computes dx alone. Results are plain arrays until a
+ * closure wraps its own as a tensor, so nothing unused is ever tracked.
+ */
+export function mlpGradient(
+  dy: tf.Tensor,
+  saved: tf.Tensor[],
+  attrs: Attrs,
+): Record<string, () => tf.Tensor> {
+  const { addon } = loadAddon();
+  const backend = tf.backend() as MathBackendCPU;
+  const y = saved[saved.length - 1]!;
+  const inputs = saved.slice(0, -1);
+  const plan = mlpPlan(inputs.map((t) => t.shape), attrs);
+  const { batch, widths, wAt, bAt, xAt } = plan;
+  const L = wAt.length;
+  const get = (t: tf.Tensor, what: string) =>
+    need(f32(backend, t), 'MsMlp gradient', what);
+  const ws = () => wAt.map((i, l) => get(inputs[i]!, `w${l}`));
+  const hidden = () => {
+    let h = MLP_HIDDEN.get(y.dataId);
+    if (!h) {
+      // Not saved (a forward pass outside any tape cannot be reached by
+      // one, but stay correct regardless): recompute it.
+      const full = Array.from(
+        { length: L }, (_, l) => new Float32Array(batch * widths[l + 1]!),
+      );
+      addon!.mlpForward(
+        batch, widths, plan.acts, plan.alphas, get(inputs[xAt]!, 'x'), ws(),
+        bAt.map((i, l) => (i < 0 ? null : get(inputs[i]!, `b${l}`))), full,
+      );
+      h = full.slice(0, L - 1);
+    }
+    return [...h, get(y, 'y')];
+  };
+  const tensor = (v: Float32Array, shape: number[]) =>
+    tf.engine().makeTensor(v, shape, 'float32');
+
+  let params: { dw: Float32Array[]; db: Float32Array[]; g0: Float32Array }
+    | null = null;
+  const paramGrads = () => {
+    if (params) return params;
+    const dw = wAt.map((_, l) =>
+      new Float32Array(widths[l]! * widths[l + 1]!));
+    const db = bAt.map((i, l) =>
+      new Float32Array(i < 0 ? 0 : widths[l + 1]!));
+    const g0 = new Float32Array(batch * widths[1]!);
+    addon!.mlpBackward(
+      batch, widths, plan.acts, plan.alphas, get(inputs[xAt]!, 'x'), ws(),
+      hidden(), get(dy, 'dy'), dw, bAt.map((i, l) => (i < 0 ? null : db[l]!)),
+      null, g0,
+    );
+    params = { dw, db, g0 };
+    return params;
+  };
+
+  const grads: Record<string, () => tf.Tensor> = {};
+  for (let l = 0; l < L; ++l) {
+    grads[wAt[l]!] = () =>
+      tensor(paramGrads().dw[l]!, [widths[l]!, widths[l + 1]!]);
+    if (bAt[l]! >= 0) {
+      grads[bAt[l]!] = () => tensor(paramGrads().db[l]!, [widths[l + 1]!]);
+    }
+  }
+  grads[xAt] = () => {
+    const dx = new Float32Array(batch * widths[0]!);
+    if (params) {
+      // dx = g0 w0^T
+      addon!.batchMatMul(
+        false, true, 1, batch, widths[0]!, widths[1]!, params.g0, 0,
+        ws()[0]!, 0, dx, null,
+      );
+    } else {
+      addon!.mlpBackward(
+        batch, widths, plan.acts, plan.alphas, get(inputs[xAt]!, 'x'), ws(),
+        hidden(), get(dy, 'dy'), null, null, dx, null,
+      );
+    }
+    return tensor(dx, [batch, widths[0]!]);
+  };
+  return grads;
 }

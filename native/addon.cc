@@ -529,6 +529,47 @@ napi_value Adam(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// adamAll(p[], g[], m[], v[], p2[], m2[], v2[], lr, beta1, beta2, eps,
+//         step): adam over every parameter in one call.
+napi_value AdamAll(napi_env env, napi_callback_info info) {
+  Args a(env, info, "adamAll");
+  uint32_t count = 0;
+  bool is = false;
+  if (a.argc < 12 || napi_is_array(env, a.argv[0], &is) != napi_ok || !is ||
+      napi_get_array_length(env, a.argv[0], &count) != napi_ok) {
+    a.fail("argument 0 must be an array of Float32Arrays");
+    return nullptr;
+  }
+  std::vector<long> sizes(count, 0);
+  {
+    // The parameters' own lengths set what the other lists must hold.
+    std::vector<long> none(count, 0);
+    auto p = f32_list(a, 0, none, false);
+    if (a.failed) return nullptr;
+    for (uint32_t i = 0; i < count; ++i) {
+      napi_value v;
+      napi_get_element(env, a.argv[0], i, &v);
+      size_t len = 0;
+      napi_get_typedarray_info(env, v, nullptr, &len, nullptr, nullptr,
+                               nullptr);
+      sizes[i] = (long)len;
+    }
+  }
+  std::vector<float*> lists[7];
+  for (int k = 0; k < 7; ++k) lists[k] = f32_list(a, k, sizes, false);
+  float lr = (float)a.num(7), b1 = (float)a.num(8), b2 = (float)a.num(9);
+  float eps = (float)a.num(10);
+  int step = a.i32(11);
+  if (a.failed) return nullptr;
+  std::vector<ms::AdamTensor> t(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    t[i] = {lists[0][i], lists[1][i], lists[2][i], lists[3][i],
+            lists[4][i], lists[5][i], lists[6][i], sizes[i]};
+  }
+  ms::adam_multi((int)count, t.data(), lr, b1, b2, eps, step);
+  return undef(env);
+}
+
 // batchNorm(x, mean, variance, offset|null, scale|null, eps, out):
 // out = (x - mean) * scale / sqrt(variance + eps) + offset, each parameter
 // indexed modulo its length like tf.js's CPU kernel.
@@ -679,6 +720,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv2dBackpropInput", Conv2DBackpropInput},
       {"conv2dBackpropFilter", Conv2DBackpropFilter},
       {"adam", Adam},
+      {"adamAll", AdamAll},
       {"batchNorm", BatchNorm},
       {"bnTrain", BnTrain},
       {"bnTrainGrad", BnTrainGrad},

@@ -147,4 +147,14 @@ void adam(const float* p, const float* g, const float* m, const float* v,
           float* p2, float* m2, float* v2, long n, float lr, float b1,
           float b2, float eps, int step);
 
+/** One parameter of adam_multi: inputs p, g, m, v; outputs p2, m2, v2. */
+struct AdamTensor {
+  const float *p, *g, *m, *v;
+  float *p2, *m2, *v2;
+  long n;
+};
+/** adam() over several parameters in one pass. */
+void adam_multi(int count, const AdamTensor* t, float lr, float b1, float b2,
+                float eps, int step);
+
 }  // namespace ms

@@ -3,9 +3,11 @@
 // Small GANs (the toy MLPs of 2-D mixtures) spend most of a step in
 // 256 x 128 x 128 products and in the per-kernel overhead of a tf.js
 // engine around them. Running the whole chain in one call removes the
-// overhead; running the two independent products of each backward layer
-// (the weight gradient and the propagated gradient) side by side, one per
-// core, removes the cost of splitting a small product across threads.
+// overhead, and splitting the *batch* between threads, each carrying its
+// rows through every layer, needs one synchronisation per pass instead of
+// one per product: each thread computes its rows' activations (forward)
+// or gradients (backward) and its rows' share of every weight gradient,
+// and the shares are summed at the end.
 //
 // Notation: layer l (0-based, of L) maps its input a_l [batch, width[l]]
 // (a_0 = x, a_l = h[l-1]) to h[l] = act_l(a_l W[l] + b[l]) [batch,
@@ -50,22 +52,78 @@ void col_sum(const float* g, int rows, int cols, float* db) {
   }
 }
 
-std::vector<float>& scratch(int i) {
-  static thread_local std::vector<float> s[2];
-  return s[i];
+// Rows [r0, r1) of h[l] = act(a W + b), single-threaded.
+void forward_rows(const MlpShape& s, int r0, int r1, const float* x,
+                  const float* const* W, const float* const* b,
+                  float* const* h) {
+  const int n = r1 - r0;
+  for (int l = 0; l < s.layers; ++l) {
+    const int I = s.width[l], O = s.width[l + 1];
+    const float* in = l == 0 ? x : h[l - 1];
+    float* out = h[l] + (long)r0 * O;
+    sgemm_serial(false, false, n, O, I, in + (long)r0 * I, I, W[l], O, out,
+                 O, false);
+    const float* __restrict bias = b[l];
+    const int act = s.act[l];
+    const float alpha = s.alpha[l];
+    for (int r = 0; r < n; ++r) {
+      float* __restrict c = out + (long)r * O;
+      if (bias) {
+        for (int j = 0; j < O; ++j) c[j] += bias[j];
+      }
+      switch (act) {
+        case kLinear: break;
+        case kRelu:
+          for (int j = 0; j < O; ++j) c[j] = c[j] > 0.f ? c[j] : 0.f;
+          break;
+        case kLeaky:
+          for (int j = 0; j < O; ++j) c[j] *= c[j] > 0.f ? 1.f : alpha;
+          break;
+        default:
+          for (int j = 0; j < O; ++j) c[j] = act_fwd(act, c[j], alpha);
+      }
+    }
+  }
+}
+
+// Row ranges of a batch split over `parts` threads, in whole micro-tile
+// rows (6) where the batch allows.
+int split_rows(int batch, int parts, int t) {
+  if (t >= parts) return batch;
+  long per = ((long)batch + parts - 1) / parts;
+  per = (per + 5) / 6 * 6;
+  return (int)std::min<long>(batch, per * t);
+}
+
+// How many threads a pass over `batch` rows costing `flops` should use.
+int threads_for(int batch, double flops) {
+  int t = num_threads();
+  if (flops < 4e5) return 1;
+  return std::max(1, std::min(t, batch / 12));
+}
+
+double mlp_flops(const MlpShape& s) {
+  double f = 0;
+  for (int l = 0; l < s.layers; ++l) {
+    f += 2.0 * s.batch * s.width[l] * s.width[l + 1];
+  }
+  return f;
 }
 
 }  // namespace
 
 void mlp_forward(const MlpShape& s, const float* x, const float* const* W,
                  const float* const* b, float* const* h) {
-  const float* in = x;
-  for (int l = 0; l < s.layers; ++l) {
-    const int I = s.width[l], O = s.width[l + 1];
-    sgemm(false, false, s.batch, O, I, in, I, W[l], O, h[l], O, false);
-    bias_act(h[l], s.batch, O, b[l], b[l] ? O : 0, s.act[l], s.alpha[l]);
-    in = h[l];
+  const int parts = threads_for(s.batch, mlp_flops(s));
+  if (parts == 1) {
+    forward_rows(s, 0, s.batch, x, W, b, h);
+    return;
   }
+  parallel_run(parts, [&](int t) {
+    int r0 = split_rows(s.batch, parts, t);
+    int r1 = split_rows(s.batch, parts, t + 1);
+    if (r0 < r1) forward_rows(s, r0, r1, x, W, b, h);
+  });
 }
 
 void mlp_backward(const MlpShape& s, const float* x, const float* const* W,
@@ -73,43 +131,88 @@ void mlp_backward(const MlpShape& s, const float* x, const float* const* W,
                   float* const* db, float* dx, float* g0) {
   const int B = s.batch, L = s.layers;
   int widest = 0;
+  long wsize = 0, bsize = 0;
   for (int l = 0; l <= L; ++l) widest = std::max(widest, s.width[l]);
-  std::vector<float>& ga = scratch(0);
-  std::vector<float>& gb = scratch(1);
-  ga.resize((size_t)B * widest);
-  gb.resize((size_t)B * widest);
-  float* g = ga.data();
-  float* next = gb.data();
+  for (int l = 0; l < L; ++l) {
+    wsize += (long)s.width[l] * s.width[l + 1];
+    bsize += s.width[l + 1];
+  }
   const bool params = dW != nullptr;
+  const int parts = threads_for(B, 2 * mlp_flops(s));
+  // Gradient rows (two ping-pong buffers, each thread using its own rows)
+  // and, for threads past the first, their shares of dW and db.
+  std::vector<float> ga((size_t)B * widest), gb((size_t)B * widest);
+  std::vector<float> share(params ? (size_t)(parts - 1) * (wsize + bsize)
+                                  : 0);
 
-  std::memcpy(g, dy, sizeof(float) * B * s.width[L]);
-  mask_inplace(s.act[L - 1], g, h[L - 1], (long)B * s.width[L],
-               s.alpha[L - 1]);
-  for (int l = L - 1; l >= 0; --l) {
-    const int I = s.width[l], O = s.width[l + 1];
-    const float* in = l == 0 ? x : h[l - 1];
-    // Where dh[l] goes: the next g (masked below), dx, or nowhere.
-    float* prop = l > 0 ? next : dx;
-    const bool both = params && prop != nullptr;
-    if (both && num_threads() >= 2 && 2.0 * B * I * O > 2e5) {
-      // Two equal-sized products, one per core.
-      parallel_run(2, [&](int t) {
-        if (t == 0) {
-          sgemm_serial(true, false, I, O, B, in, I, g, O, dW[l], O, false);
-        } else {
-          sgemm_serial(false, true, B, I, O, g, O, W[l], O, prop, I, false);
-        }
-      });
-    } else {
-      if (params) sgemm(true, false, I, O, B, in, I, g, O, dW[l], O, false);
-      if (prop) sgemm(false, true, B, I, O, g, O, W[l], O, prop, I, false);
+  auto rows = [&](int t) {
+    const int r0 = split_rows(B, parts, t), r1 = split_rows(B, parts, t + 1);
+    const int n = r1 - r0;
+    if (n <= 0) {
+      // An empty share still has to be zero for the sum below.
+      if (params && t > 0) {
+        std::fill(share.begin() + (long)(t - 1) * (wsize + bsize),
+                  share.begin() + (long)t * (wsize + bsize), 0.f);
+      }
+      return;
     }
-    if (params && db[l]) col_sum(g, B, O, db[l]);
-    if (l == 0 && g0) std::memcpy(g0, g, sizeof(float) * B * O);
-    if (l > 0) {
-      mask_inplace(s.act[l - 1], next, h[l - 1], (long)B * I,
-                   s.alpha[l - 1]);
-      std::swap(g, next);
+    float* g = ga.data() + (long)r0 * widest;
+    float* next = gb.data() + (long)r0 * widest;
+    float* myW = t == 0 || !params
+                     ? nullptr
+                     : share.data() + (long)(t - 1) * (wsize + bsize);
+    long wOff = wsize, bOff = wsize + bsize;  // walk down from the top
+    const int OL = s.width[L];
+    std::memcpy(g, dy + (long)r0 * OL, sizeof(float) * n * OL);
+    mask_inplace(s.act[L - 1], g, h[L - 1] + (long)r0 * OL, (long)n * OL,
+                 s.alpha[L - 1]);
+    for (int l = L - 1; l >= 0; --l) {
+      const int I = s.width[l], O = s.width[l + 1];
+      wOff -= (long)I * O;
+      bOff -= O;
+      const float* in = (l == 0 ? x : h[l - 1]) + (long)r0 * I;
+      if (params) {
+        float* dw = myW ? myW + wOff : dW[l];
+        sgemm_serial(true, false, I, O, n, in, I, g, O, dw, O, false);
+        float* dbl = myW ? myW + bOff : db[l];
+        if (dbl) col_sum(g, n, O, dbl);
+      }
+      if (l == 0 && g0) {
+        std::memcpy(g0 + (long)r0 * O, g, sizeof(float) * n * O);
+      }
+      float* prop = l > 0 ? next : (dx ? dx + (long)r0 * I : nullptr);
+      if (prop) {
+        sgemm_serial(false, true, n, I, O, g, O, W[l], O, prop, I, false);
+      }
+      if (l > 0) {
+        mask_inplace(s.act[l - 1], next, h[l - 1] + (long)r0 * I, (long)n * I,
+                     s.alpha[l - 1]);
+        std::swap(g, next);
+      }
+    }
+  };
+  if (parts == 1) {
+    rows(0);
+  } else {
+    parallel_run(parts, rows);
+  }
+  if (!params) return;
+  // Sum the other threads' shares into thread 0's.
+  for (int t = 1; t < parts; ++t) {
+    const float* sh = share.data() + (long)(t - 1) * (wsize + bsize);
+    long wOff = 0, bOff = wsize;
+    for (int l = 0; l < L; ++l) {
+      const long nw = (long)s.width[l] * s.width[l + 1];
+      float* __restrict d = dW[l];
+      const float* __restrict a = sh + wOff;
+      for (long i = 0; i < nw; ++i) d[i] += a[i];
+      wOff += nw;
+      if (db[l]) {
+        float* __restrict e = db[l];
+        const float* __restrict c = sh + bOff;
+        for (int i = 0; i < s.width[l + 1]; ++i) e[i] += c[i];
+      }
+      bOff += s.width[l + 1];
     }
   }
 }

@@ -18,7 +18,9 @@ int set_num_threads(int n);
 
 /**
  * Runs fn(t) for t in [0, tasks) across the pool and returns when all are
- * done. tasks <= num_threads(); task 0 runs on the calling thread.
+ * done. Tasks are claimed by whichever thread is free, the calling thread
+ * included, so a task may run on any of them (and all of them on the
+ * caller when the workers are late); at most 65535 tasks.
  */
 void parallel_run(int tasks, const std::function<void(int)>& fn);
 

@@ -379,7 +379,7 @@ export function registerFusedGradients(): void {
 
   tf.registerGradient({
     kernelName: 'MsMlp',
-    saveAllInputs: true,
+    // The inputs are kept by the kernel itself (see MLP_SAVED).
     outputsToSave: [true],
     gradFunc: (dy, saved, attrs) =>
       mlpGradient(dy as tf.Tensor, saved as tf.Tensor[], attrs as never),

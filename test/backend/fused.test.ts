@@ -106,6 +106,31 @@ for (const mode of ['all', 'params', 'input'] as const) {
     });
 }
 
+// Large enough that the batch is split between threads (odd, so that the
+// shares are unequal).
+for (const mode of ['params', 'input'] as const) {
+  test(`denseChain [203,40]->96->96->2 (threaded), gradient of ${mode} -> ` +
+    'cpu composite', { skip: skip() }, () => {
+    const rng = new Rng(11 + mode.length);
+    const x = rand(rng, [203, 40], -2, 2);
+    const shapes = [[40, 96], [96], [96, 96], [96], [96, 2], [2]];
+    const p = shapes.map((sh) => rand(rng, sh, -0.3, 0.3));
+    const up = rand(rng, [203, 2]);
+    compareBackends(`denseChain threaded ${mode}`, [x, up, ...p],
+      (xt, u, ...q) => {
+        const loss = (input: tf.Tensor, r: tf.Tensor[]) => tf.sum(tf.mul(
+          denseChain(input, [
+            { w: r[0]!, b: r[1]!, activation: 'relu' },
+            { w: r[2]!, b: r[3]!, activation: 'leakyrelu', alpha: 0.2 },
+            { w: r[4]!, b: r[5]!, activation: 'linear' },
+          ]), u!));
+        return mode === 'params'
+          ? tf.grads((...r) => loss(xt!, r))(q)
+          : [tf.grad((a) => loss(a, q))(xt!)];
+      }, 1e-5, 1e-4);
+  });
+}
+
 test('denseChain: gradient penalty through it (second order) -> cpu',
   { skip: skip() }, () => {
     const rng = new Rng(404);

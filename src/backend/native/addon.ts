@@ -104,6 +104,11 @@ export interface NativeAddon {
     p: F32, g: F32, m: F32, v: F32, p2: F32, m2: F32, v2: F32, lr: number,
     beta1: number, beta2: number, eps: number, step: number,
   ): void;
+  /** adam over every parameter i of the lists in one call. */
+  adamAll(
+    p: F32[], g: F32[], m: F32[], v: F32[], p2: F32[], m2: F32[], v2: F32[],
+    lr: number, beta1: number, beta2: number, eps: number, step: number,
+  ): void;
   batchNorm(
     x: F32, mean: F32, variance: F32, offset: F32 | null,
     scale: F32 | null, eps: number, out: F32,

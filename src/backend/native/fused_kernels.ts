@@ -15,7 +15,9 @@ import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import {
   ACT, RED, UN, loadAddon, type ActName, type NativeAddon,
 } from './addon.js';
-import { f32, NATIVE_BACKEND, output } from './backend.js';
+import {
+  alloc, f32, NATIVE_BACKEND, NativeBackend, output,
+} from './backend.js';
 
 type Attrs = Record<string, unknown>;
 
@@ -81,7 +83,7 @@ export function fusedKernels(addon: NativeAddon): tf.KernelConfig[] {
       const [batch, units] = x!.shape as [number, number];
       const outUnits = w!.shape[1]!;
       const { act, alpha } = actOf(attrs);
-      const out = new Float32Array(batch * outUnits);
+      const out = alloc(backend, batch * outUnits);
       addon.batchMatMul(
         false, false, 1, batch, outUnits, units, xv, 0, wv, 0, out, bv,
         act, alpha,
@@ -94,7 +96,7 @@ export function fusedKernels(addon: NativeAddon): tf.KernelConfig[] {
       const [units, outUnits] = w!.shape as [number, number];
       const batch = y!.shape[0]!;
       const { act, alpha } = actOf(attrs);
-      const dx = new Float32Array(batch * units);
+      const dx = alloc(backend, batch * units);
       addon.denseGradX(
         act, alpha,
         need(f32(backend, dy!), 'MsDenseGradX', 'dy'),
@@ -110,7 +112,7 @@ export function fusedKernels(addon: NativeAddon): tf.KernelConfig[] {
       const [batch, units] = x!.shape as [number, number];
       const outUnits = y!.shape[1]!;
       const { act, alpha } = actOf(attrs);
-      const dw = new Float32Array(units * outUnits);
+      const dw = alloc(backend, units * outUnits);
       addon.denseGradW(
         act, alpha,
         need(f32(backend, dy!), 'MsDenseGradW', 'dy'),
@@ -125,18 +127,19 @@ export function fusedKernels(addon: NativeAddon): tf.KernelConfig[] {
       const { dy, y } = inputs as Record<string, tf.TensorInfo>;
       const [batch, outUnits] = y!.shape as [number, number];
       const { act, alpha } = actOf(attrs);
-      const g = new Float32Array(batch * outUnits);
+      const g = alloc(backend, batch * outUnits);
       addon.actGrad(
         act,
         need(f32(backend, dy!), 'MsDenseGradB', 'dy'),
         need(f32(backend, y!), 'MsDenseGradB', 'y'),
         g, alpha,
       );
-      const db = new Float32Array(outUnits);
+      const db = alloc(backend, outUnits);
       addon.reduce(
         RED.Sum, g, Int32Array.from([batch, outUnits]),
         Uint8Array.from([1, 0]), db,
       );
+      (backend as NativeBackend).recycle(g);
       return output(backend, [outUnits], db);
     }),
     // y = act(x), any shape
@@ -144,8 +147,9 @@ export function fusedKernels(addon: NativeAddon): tf.KernelConfig[] {
       const x = inputs.x!;
       const xv = need(f32(backend, x), 'MsAct', 'x');
       const { act, alpha } = actOf(attrs);
-      const out = act === ACT.linear ? xv.slice() : new Float32Array(xv.length);
-      if (act !== ACT.linear) addon.unary(UNARY_OF_ACT[act]!, xv, out, alpha);
+      const out = alloc(backend, xv.length);
+      if (act === ACT.linear) out.set(xv);
+      else addon.unary(UNARY_OF_ACT[act]!, xv, out, alpha);
       return output(backend, x.shape, out);
     }),
     // dx = dy * act'(y)
@@ -153,7 +157,7 @@ export function fusedKernels(addon: NativeAddon): tf.KernelConfig[] {
       const { dy, y } = inputs as Record<string, tf.TensorInfo>;
       const { act, alpha } = actOf(attrs);
       const yv = need(f32(backend, y!), 'MsActGrad', 'y');
-      const out = new Float32Array(yv.length);
+      const out = alloc(backend, yv.length);
       addon.actGrad(
         act, need(f32(backend, dy!), 'MsActGrad', 'dy'), yv, out, alpha,
       );
@@ -164,7 +168,7 @@ export function fusedKernels(addon: NativeAddon): tf.KernelConfig[] {
       const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
       const xv = need(f32(backend, x!), 'MsBatchNorm', 'x');
       const c = x!.shape[x!.shape.length - 1]!;
-      const y = new Float32Array(xv.length);
+      const y = alloc(backend, xv.length);
       addon.bnTrain(
         xv, c,
         gamma ? need(f32(backend, gamma), 'MsBatchNorm', 'gamma') : null,
@@ -178,9 +182,9 @@ export function fusedKernels(addon: NativeAddon): tf.KernelConfig[] {
       const { dy, x, gamma } = inputs as Record<string, tf.TensorInfo>;
       const xv = need(f32(backend, x!), 'MsBatchNormGrad', 'x');
       const c = x!.shape[x!.shape.length - 1]!;
-      const dx = new Float32Array(xv.length);
-      const dg = new Float32Array(c);
-      const db = new Float32Array(c);
+      const dx = alloc(backend, xv.length);
+      const dg = alloc(backend, c);
+      const db = alloc(backend, c);
       addon.bnTrainGrad(
         need(f32(backend, dy!), 'MsBatchNormGrad', 'dy'), xv, c,
         gamma ? need(f32(backend, gamma), 'MsBatchNormGrad', 'gamma') : null,
@@ -196,29 +200,32 @@ export function fusedKernels(addon: NativeAddon): tf.KernelConfig[] {
     // outputs [p'0.., m'0.., v'0..].
     kernel('MsAdam', (inputs, backend, attrs) => {
       const count = Number(attrs.count);
-      const ps: tf.TensorInfo[] = [];
-      const ms: tf.TensorInfo[] = [];
-      const vs: tf.TensorInfo[] = [];
+      const lists: Float32Array[][] = [[], [], [], [], [], [], []];
+      const shapes: number[][] = [];
       for (let i = 0; i < count; ++i) {
         const p = inputs[`p${i}`]!;
-        const n = f32(backend, p)?.length ?? 0;
-        const p2 = new Float32Array(n);
-        const m2 = new Float32Array(n);
-        const v2 = new Float32Array(n);
-        addon.adam(
-          need(f32(backend, p), 'MsAdam', `params[${i}]`),
-          need(f32(backend, inputs[`g${i}`]!), 'MsAdam', `grads[${i}]`),
-          need(f32(backend, inputs[`m${i}`]!), 'MsAdam', `m[${i}]`),
-          need(f32(backend, inputs[`v${i}`]!), 'MsAdam', `v[${i}]`),
-          p2, m2, v2,
-          Number(attrs.lr), Number(attrs.beta1), Number(attrs.beta2),
-          Number(attrs.eps), Number(attrs.step),
-        );
-        ps.push(output(backend, p.shape, p2));
-        ms.push(output(backend, p.shape, m2));
-        vs.push(output(backend, p.shape, v2));
+        const pv = need(f32(backend, p), 'MsAdam', `params[${i}]`);
+        lists[0]!.push(pv);
+        lists[1]!.push(need(f32(backend, inputs[`g${i}`]!), 'MsAdam',
+          `grads[${i}]`));
+        lists[2]!.push(need(f32(backend, inputs[`m${i}`]!), 'MsAdam',
+          `m[${i}]`));
+        lists[3]!.push(need(f32(backend, inputs[`v${i}`]!), 'MsAdam',
+          `v[${i}]`));
+        for (let k = 4; k < 7; ++k) lists[k]!.push(alloc(backend, pv.length));
+        shapes.push(p.shape);
       }
-      return [...ps, ...ms, ...vs];
+      const [p, g, m, v, p2, m2, v2] = lists as [
+        Float32Array[], Float32Array[], Float32Array[], Float32Array[],
+        Float32Array[], Float32Array[], Float32Array[],
+      ];
+      addon.adamAll(
+        p, g, m, v, p2, m2, v2, Number(attrs.lr), Number(attrs.beta1),
+        Number(attrs.beta2), Number(attrs.eps), Number(attrs.step),
+      );
+      const wrap = (arrs: Float32Array[]) =>
+        arrs.map((a, i) => output(backend, shapes[i]!, a));
+      return [...wrap(p2), ...wrap(m2), ...wrap(v2)];
     }),
   ];
 }
@@ -271,22 +278,92 @@ function mlpPlan(shapes: readonly (readonly number[])[], attrs: Attrs):
 }
 
 /**
- * Hidden outputs h[0..L-2] of MsMlp calls whose backward pass may come,
- * keyed by the output's data id (the tape's saved copy of the output
- * shares it). A WeakMap: they go when tf.js drops the output's data.
+ * The hidden outputs h[0..L-2] of one MsMlp forward pass, shared by the
+ * memo below and by the outputs whose backward pass may still come; back
+ * to the pool when the last of them lets go.
  */
-const MLP_HIDDEN = new WeakMap<object, Float32Array[]>();
+interface Hidden {
+  arrays: Float32Array[];
+  refs: number;
+  backend: NativeBackend;
+}
+
+function release(h: Hidden): void {
+  if (--h.refs === 0) for (const a of h.arrays) h.backend.recycle(a);
+}
+
+/**
+ * What the backward pass of an MsMlp call needs, kept while the tape may
+ * still ask for it: its inputs (held with a backend reference each, so
+ * their buffers are neither freed nor recycled) and its hidden outputs.
+ * Keyed by the output's data id, which the tape keeps (outputsToSave) and
+ * frees after the backward pass; everything is let go then. Cheaper than
+ * tf.js's saved copies of every input (one Identity kernel each).
+ */
+interface MlpSaved {
+  inputs: tf.TensorInfo[];
+  hidden: Hidden;
+}
+const MLP_SAVED = new WeakMap<object, MlpSaved>();
+
+function keepForBackward(
+  backend: NativeBackend, out: tf.TensorInfo, inputs: tf.TensorInfo[],
+  h: Hidden,
+) {
+  h.refs += 1;
+  const kept = inputs.map((t) => ({
+    dataId: t.dataId, shape: t.shape.slice(), dtype: t.dtype,
+  }));
+  for (const t of kept) backend.incRef(t.dataId);
+  MLP_SAVED.set(out.dataId, { inputs: kept, hidden: h });
+  backend.onFree(out.dataId, () => {
+    release(h);
+    for (const t of kept) backend.disposeData(t.dataId);
+  });
+}
+
+/**
+ * The last few MsMlp results, keyed by their inputs' data ids. tf.js
+ * tensors are immutable and a data id is never reused, so the same ids
+ * mean the same values and the same result: a GAN step that runs
+ * G(z) for D's update and again, unchanged, inside the tape of G's update
+ * (what PyTorch does with one graph) computes it once.
+ */
+interface MlpMemo {
+  ids: object[];
+  attrs: string;
+  /** The first output's buffer (kept out of the pool, see escape). */
+  y: Float32Array;
+  hidden: Hidden;
+}
+const MLP_MEMO: MlpMemo[] = [];
+const MLP_MEMO_SIZE = 4;
 
 export function mlpKernel(addon: NativeAddon): tf.KernelConfig {
-  return kernel('MsMlp', (inputs, backend, attrs) => {
+  return kernel('MsMlp', (inputs, cpu, attrs) => {
+    const backend = cpu as NativeBackend;
     const list = inputs as unknown as tf.TensorInfo[];
     const plan = mlpPlan(list.map((t) => t.shape), attrs);
     const { batch, widths, wAt, bAt, xAt } = plan;
     const L = wAt.length;
+    const shape = [batch, widths[L]!];
+    const ids = list.map((t) => t.dataId as object);
+    const key = `${String(attrs.acts)}|${String(attrs.alphas)}|` +
+      String(attrs.biases);
+    const hit = MLP_MEMO.find((m) =>
+      m.attrs === key && m.ids.length === ids.length &&
+      m.ids.every((id, i) => id === ids[i]));
+    if (hit) {
+      const y = alloc(backend, hit.y.length);
+      y.set(hit.y);
+      const out = output(backend, shape, y);
+      if (attrs.save) keepForBackward(backend, out, list, hit.hidden);
+      return out;
+    }
     const get = (i: number, what: string) =>
       need(f32(backend, list[i]!), 'MsMlp', what);
     const h = Array.from(
-      { length: L }, (_, l) => new Float32Array(batch * widths[l + 1]!),
+      { length: L }, (_, l) => alloc(backend, batch * widths[l + 1]!),
     );
     addon.mlpForward(
       batch, widths, plan.acts, plan.alphas, get(xAt, 'x'),
@@ -294,21 +371,26 @@ export function mlpKernel(addon: NativeAddon): tf.KernelConfig {
       bAt.map((i, l) => (i < 0 ? null : get(i, `b${l}`))),
       h,
     );
-    const out = output(backend, [batch, widths[L]!], h[L - 1]!);
-    if (attrs.save) MLP_HIDDEN.set(out.dataId, h.slice(0, L - 1));
+    const out = output(backend, shape, h[L - 1]!);
+    const hidden: Hidden = { arrays: h.slice(0, L - 1), refs: 1, backend };
+    if (attrs.save) keepForBackward(backend, out, list, hidden);
+    backend.escape(h[L - 1]);
+    MLP_MEMO.unshift({ ids, attrs: key, y: h[L - 1]!, hidden });
+    if (MLP_MEMO.length > MLP_MEMO_SIZE) release(MLP_MEMO.pop()!.hidden);
     return out;
   });
 }
 
 /**
- * MsMlp's gradient closures. saved = [...inputs, y]. tf.js calls the
- * closures of the inputs it needs in input order, parameters first: the
- * first parameter closure runs the whole backward pass once for every
- * parameter (and keeps layer 0's pre-activation gradient, from which the
- * input's gradient is one product); if the input's closure comes first,
- * no parameter gradient is wanted (a generator step through D) and the
- * backward pass computes dx alone. Results are plain arrays until a
- * closure wraps its own as a tensor, so nothing unused is ever tracked.
+ * MsMlp's gradient closures; saved = [y], the rest is in MLP_SAVED.
+ * tf.js calls the closures of the inputs it needs in input order,
+ * parameters first: the first parameter closure runs the whole backward
+ * pass once for every parameter (and keeps layer 0's pre-activation
+ * gradient, from which the input's gradient is one product); if the
+ * input's closure comes first, no parameter gradient is wanted (a
+ * generator step through D) and the backward pass computes dx alone.
+ * Results are plain arrays until a closure wraps its own as a tensor, so
+ * nothing unused is ever tracked.
  */
 export function mlpGradient(
   dy: tf.Tensor,
@@ -316,31 +398,23 @@ export function mlpGradient(
   attrs: Attrs,
 ): Record<string, () => tf.Tensor> {
   const { addon } = loadAddon();
-  const backend = tf.backend() as MathBackendCPU;
-  const y = saved[saved.length - 1]!;
-  const inputs = saved.slice(0, -1);
+  const backend = tf.backend() as NativeBackend;
+  const y = saved[0]!;
+  const kept = MLP_SAVED.get(y.dataId);
+  if (!kept) {
+    // The kernel keeps them whenever the tape is on, which is the only
+    // way to reach this gradient.
+    throw new Error('MsMlp gradient: the forward pass kept no inputs');
+  }
+  const inputs = kept.inputs;
   const plan = mlpPlan(inputs.map((t) => t.shape), attrs);
-  const { batch, widths, wAt, bAt, xAt } = plan;
+  const { batch, widths, wAt, xAt } = plan;
+  const bAt = plan.bAt;
   const L = wAt.length;
-  const get = (t: tf.Tensor, what: string) =>
+  const get = (t: tf.TensorInfo, what: string) =>
     need(f32(backend, t), 'MsMlp gradient', what);
   const ws = () => wAt.map((i, l) => get(inputs[i]!, `w${l}`));
-  const hidden = () => {
-    let h = MLP_HIDDEN.get(y.dataId);
-    if (!h) {
-      // Not saved (a forward pass outside any tape cannot be reached by
-      // one, but stay correct regardless): recompute it.
-      const full = Array.from(
-        { length: L }, (_, l) => new Float32Array(batch * widths[l + 1]!),
-      );
-      addon!.mlpForward(
-        batch, widths, plan.acts, plan.alphas, get(inputs[xAt]!, 'x'), ws(),
-        bAt.map((i, l) => (i < 0 ? null : get(inputs[i]!, `b${l}`))), full,
-      );
-      h = full.slice(0, L - 1);
-    }
-    return [...h, get(y, 'y')];
-  };
+  const hidden = () => [...kept.hidden.arrays, get(y, 'y')];
   const tensor = (v: Float32Array, shape: number[]) =>
     tf.engine().makeTensor(v, shape, 'float32');
 
@@ -348,11 +422,9 @@ export function mlpGradient(
     | null = null;
   const paramGrads = () => {
     if (params) return params;
-    const dw = wAt.map((_, l) =>
-      new Float32Array(widths[l]! * widths[l + 1]!));
-    const db = bAt.map((i, l) =>
-      new Float32Array(i < 0 ? 0 : widths[l + 1]!));
-    const g0 = new Float32Array(batch * widths[1]!);
+    const dw = wAt.map((_, l) => alloc(backend, widths[l]! * widths[l + 1]!));
+    const db = bAt.map((i, l) => alloc(backend, i < 0 ? 0 : widths[l + 1]!));
+    const g0 = alloc(backend, batch * widths[1]!);
     addon!.mlpBackward(
       batch, widths, plan.acts, plan.alphas, get(inputs[xAt]!, 'x'), ws(),
       hidden(), get(dy, 'dy'), dw, bAt.map((i, l) => (i < 0 ? null : db[l]!)),
@@ -371,13 +443,14 @@ export function mlpGradient(
     }
   }
   grads[xAt] = () => {
-    const dx = new Float32Array(batch * widths[0]!);
+    const dx = alloc(backend, batch * widths[0]!);
     if (params) {
       // dx = g0 w0^T
       addon!.batchMatMul(
         false, true, 1, batch, widths[0]!, widths[1]!, params.g0, 0,
         ws()[0]!, 0, dx, null,
       );
+      backend.recycle(params.g0);
     } else {
       addon!.mlpBackward(
         batch, widths, plan.acts, plan.alphas, get(inputs[xAt]!, 'x'), ws(),

@@ -9,13 +9,26 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { loadAddon, type NativeAddon } from './addon.js';
-import { NATIVE_BACKEND, NativeBackend } from './backend.js';
+import { checkSharing, NATIVE_BACKEND, NativeBackend } from './backend.js';
 import { fusedKernels } from './fused_kernels.js';
 import { standardKernels } from './kernels.js';
 
 export { NATIVE_BACKEND } from './backend.js';
 
 let registered = false;
+
+/**
+ * A CPU kernel that tells the backend when an output shares an input's
+ * buffer, so that neither is recycled (see NativeBackend).
+ */
+function sharingChecked(fn: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const out = fn(args);
+    checkSharing(args, out as tf.TensorInfo | tf.TensorInfo[]);
+    return out;
+  };
+}
+
 let reason: string | null = null;
 
 /** Why the native backend is unavailable, or null (also before trying). */
@@ -44,7 +57,11 @@ export async function registerNativeBackend(): Promise<string | null> {
   if (Number.isInteger(threads) && threads > 0) addon.setNumThreads(threads);
   try {
     for (const config of tf.getKernelsForBackend('cpu')) {
-      tf.registerKernel({ ...config, backendName: NATIVE_BACKEND });
+      tf.registerKernel({
+        ...config,
+        backendName: NATIVE_BACKEND,
+        kernelFunc: sharingChecked(config.kernelFunc),
+      });
     }
     for (const config of [...standardKernels(addon), ...fusedKernels(addon)]) {
       if (tf.getKernel(config.kernelName, NATIVE_BACKEND)) {

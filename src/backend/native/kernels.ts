@@ -10,14 +10,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { ACT, BIN, RED, UN, type NativeAddon } from './addon.js';
-import { f32, NATIVE_BACKEND, output, sizeOf } from './backend.js';
+import {
+  alloc, checkSharing, f32, NATIVE_BACKEND, output, sizeOf,
+} from './backend.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type Attrs = Record<string, unknown>;
 
 /** Calls the CPU backend's own kernel (the fallback for unusual inputs). */
 function cpuKernel(name: string, args: KernelArgs) {
-  return tf.getKernel(name, 'cpu').kernelFunc(args);
+  const out = tf.getKernel(name, 'cpu').kernelFunc(args);
+  checkSharing(args, out as tf.TensorInfo | tf.TensorInfo[]);
+  return out;
 }
 
 function native(
@@ -96,7 +100,7 @@ function matMul(
       bias.shape[bias.shape.length - 1] === n;
     if (!biasV || !(bl === 1 || (bl === n && lastOk))) return null;
   }
-  const out = new Float32Array(batch * m * n);
+  const out = alloc(backend, batch * m * n);
   addon.batchMatMul(
     ta, tb, batch, m, n, k,
     av, batchA === 1 ? 0 : m * k,
@@ -143,7 +147,7 @@ function binaryKernels(addon: NativeAddon): tf.KernelConfig[] {
         b.shape,
       );
       if (shape.length > 8) return null;
-      const out = new Float32Array(sizeOf(shape));
+      const out = alloc(backend, sizeOf(shape));
       addon.binary(op, av, i32(a.shape), bv, i32(b.shape), out, i32(shape));
       return output(backend, shape, out);
     }),
@@ -156,7 +160,7 @@ function unaryKernels(addon: NativeAddon): tf.KernelConfig[] {
       const x = inputs.x!;
       const xv = f32(backend, x);
       if (!xv) return null;
-      const out = new Float32Array(xv.length);
+      const out = alloc(backend, xv.length);
       const alpha = name === 'Step'
         ? Number(attrs.alpha ?? 0)
         : Number(attrs.alpha ?? 0.2);
@@ -186,7 +190,7 @@ function reduceKernels(addon: NativeAddon): tf.KernelConfig[] {
         if (!mask[i]) shape.push(d);
         else if (attrs.keepDims) shape.push(1);
       });
-      const out = new Float32Array(sizeOf(shape));
+      const out = alloc(backend, sizeOf(shape));
       addon.reduce(op, xv, i32(x.shape), mask, out);
       return output(backend, shape, out);
     }),
@@ -238,7 +242,7 @@ function convKernels(addon: NativeAddon): tf.KernelConfig[] {
       if (!xv || !wv || x.shape.length !== 4) return null;
       const info = convInfo(x.shape, w.shape, attrs, attrs.dilations);
       if (!info) return null;
-      const out = new Float32Array(sizeOf(info.outShape));
+      const out = alloc(backend, sizeOf(info.outShape));
       addon.conv2d(geometry(info), xv, wv, out);
       return output(backend, info.outShape, out);
     }),
@@ -251,7 +255,7 @@ function convKernels(addon: NativeAddon): tf.KernelConfig[] {
       if (!dyv || !wv || inShape.length !== 4) return null;
       const info = convInfo(inShape, w.shape, attrs, 1);
       if (!info) return null;
-      const out = new Float32Array(sizeOf(inShape));
+      const out = alloc(backend, sizeOf(inShape));
       addon.conv2dBackpropInput(geometry(info), dyv, wv, out);
       return output(backend, inShape, out);
     }),
@@ -264,7 +268,7 @@ function convKernels(addon: NativeAddon): tf.KernelConfig[] {
       if (!xv || !dyv || x.shape.length !== 4) return null;
       const info = convInfo(x.shape, fShape, attrs, 1);
       if (!info) return null;
-      const out = new Float32Array(sizeOf(fShape));
+      const out = alloc(backend, sizeOf(fShape));
       addon.conv2dBackpropFilter(geometry(info), xv, dyv, out);
       return output(backend, fShape, out);
     }),
@@ -281,7 +285,7 @@ function batchNormKernel(addon: NativeAddon): tf.KernelConfig {
     const sv = inputs.scale ? f32(backend, inputs.scale) : null;
     if (!xv || !mv || !vv) return null;
     if ((inputs.offset && !ov) || (inputs.scale && !sv)) return null;
-    const out = new Float32Array(xv.length);
+    const out = alloc(backend, xv.length);
     addon.batchNorm(
       xv, mv, vv, ov, sv, Number(attrs.varianceEpsilon ?? 0.001), out,
     );

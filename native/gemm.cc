@@ -102,6 +102,27 @@ void pack_b(bool tb, const float* B, int ldb, int p0, int kc, int j0, int nc,
   }
 }
 
+float dot(const float* __restrict a, const float* __restrict b, int n) {
+  float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int k = 0; k < 8; ++k) s[k] += a[i + k] * b[i + k];
+  }
+  float t = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+  for (; i < n; ++i) t += a[i] * b[i];
+  return t;
+}
+
+// c[i * ldc] += alpha * a[i] for i < n.
+void axpy_strided(float alpha, const float* __restrict a, float* __restrict c,
+                  int ldc, int n) {
+  if (ldc == 1) {
+    for (int i = 0; i < n; ++i) c[i] += alpha * a[i];
+  } else {
+    for (int i = 0; i < n; ++i) c[(long)i * ldc] += alpha * a[i];
+  }
+}
+
 // C tile [mr, nr] (+)= packed A strip x packed B strip over kc.
 void micro(int kc, const float* a, const float* b, float* C, int ldc, int mr,
            int nr, bool acc) {
@@ -167,6 +188,49 @@ void micro(int kc, const float* a, const float* b, float* C, int ldc, int mr,
   }
 }
 
+// C[M,N] (+)= op(A) op(B) for N < NR / 2 (a dense layer with one or two
+// outputs, and its weight gradient): the register-blocked kernel would pad
+// every B strip to NR columns and waste most of its work.
+void gemm_narrow(bool ta, bool tb, int M, int N, int K, const float* A,
+                 int lda, const float* B, int ldb, float* C, int ldc,
+                 bool acc) {
+  // Column j of op(B), contiguous.
+  float col[8][KC];
+  for (int p0 = 0; p0 < K; p0 += KC) {
+    const int kc = std::min(KC, K - p0);
+    const bool add = acc || p0 > 0;
+    for (int j = 0; j < N; ++j) {
+      for (int p = 0; p < kc; ++p) {
+        col[j][p] = tb ? B[(long)j * ldb + p0 + p] : B[(long)(p0 + p) * ldb + j];
+      }
+    }
+    if (!ta) {
+      // Dot products of A's rows with the columns.
+      for (int i = 0; i < M; ++i) {
+        const float* a = A + (long)i * lda + p0;
+        for (int j = 0; j < N; ++j) {
+          float s = dot(a, col[j], kc);
+          float* c = C + (long)i * ldc + j;
+          *c = add ? *c + s : s;
+        }
+      }
+    } else {
+      // A is stored [K, M]: accumulate rows of A scaled by B's entries.
+      for (int j = 0; j < N; ++j) {
+        if (!add) {
+          for (int i = 0; i < M; ++i) C[(long)i * ldc + j] = 0.f;
+        }
+      }
+      for (int p = 0; p < kc; ++p) {
+        const float* a = A + (long)(p0 + p) * lda;
+        for (int j = 0; j < N; ++j) {
+          axpy_strided(col[j][p], a, C + j, ldc, M);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void sgemm_serial(bool ta, bool tb, int M, int N, int K, const float* A,
@@ -177,6 +241,10 @@ void sgemm_serial(bool ta, bool tb, int M, int N, int K, const float* A,
     if (!accumulate) {
       for (int i = 0; i < M; ++i) std::memset(C + (long)i * ldc, 0, 4L * N);
     }
+    return;
+  }
+  if (N * 2 < NR && N <= 8) {
+    gemm_narrow(ta, tb, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
     return;
   }
   Buffers& buf = buffers();

@@ -16,6 +16,7 @@
 // dW[l] = a_l^T g_l, db[l] = sum over rows of g_l, da_l = g_l W[l]^T.
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "act.h"
@@ -139,28 +140,29 @@ void mlp_backward(const MlpShape& s, const float* x, const float* const* W,
   }
   const bool params = dW != nullptr;
   const int parts = threads_for(B, 2 * mlp_flops(s));
-  // Gradient rows (two ping-pong buffers, each thread using its own rows)
-  // and, for threads past the first, their shares of dW and db.
-  std::vector<float> ga((size_t)B * widest), gb((size_t)B * widest);
-  std::vector<float> share(params ? (size_t)(parts - 1) * (wsize + bsize)
-                                  : 0);
-
+  // Each task's share of dW and db past task 0's (which writes dW and db
+  // directly); not zeroed, every entry is written.
+  std::unique_ptr<float[]> share(
+      params && parts > 1 ? new float[(size_t)(parts - 1) * (wsize + bsize)]
+                          : nullptr);
   auto rows = [&](int t) {
     const int r0 = split_rows(B, parts, t), r1 = split_rows(B, parts, t + 1);
-    const int n = r1 - r0;
-    if (n <= 0) {
+    const int n = std::max(0, r1 - r0);
+    // Per-thread scratch for two gradient row blocks, reused across calls
+    // (and so kept in this core's cache); a thread runs one task at a time.
+    static thread_local std::vector<float> scratch;
+    const long need = 2L * n * widest;
+    if ((long)scratch.size() < need) scratch.resize(need);
+    float* g = scratch.data();
+    float* next = g + (long)n * widest;
+    float* myW = params && t > 0
+                     ? share.get() + (long)(t - 1) * (wsize + bsize)
+                     : nullptr;
+    if (n == 0) {
       // An empty share still has to be zero for the sum below.
-      if (params && t > 0) {
-        std::fill(share.begin() + (long)(t - 1) * (wsize + bsize),
-                  share.begin() + (long)t * (wsize + bsize), 0.f);
-      }
+      if (myW) std::fill(myW, myW + wsize + bsize, 0.f);
       return;
     }
-    float* g = ga.data() + (long)r0 * widest;
-    float* next = gb.data() + (long)r0 * widest;
-    float* myW = t == 0 || !params
-                     ? nullptr
-                     : share.data() + (long)(t - 1) * (wsize + bsize);
     long wOff = wsize, bOff = wsize + bsize;  // walk down from the top
     const int OL = s.width[L];
     std::memcpy(g, dy + (long)r0 * OL, sizeof(float) * n * OL);
@@ -197,9 +199,9 @@ void mlp_backward(const MlpShape& s, const float* x, const float* const* W,
     parallel_run(parts, rows);
   }
   if (!params) return;
-  // Sum the other threads' shares into thread 0's.
+  // Sum the other tasks' shares into task 0's.
   for (int t = 1; t < parts; ++t) {
-    const float* sh = share.data() + (long)(t - 1) * (wsize + bsize);
+    const float* sh = share.get() + (long)(t - 1) * (wsize + bsize);
     long wOff = 0, bOff = wsize;
     for (int l = 0; l < L; ++l) {
       const long nw = (long)s.width[l] * s.width[l + 1];

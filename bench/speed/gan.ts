@@ -21,6 +21,7 @@ import { tf } from '../../src/runtime/tf.js';
 import { Rng } from '../../src/util/rng.js';
 import {
   activation, adamUpdateAll, batchNormTrain, dense, denseChain,
+  softplusMean,
 } from '../../src/backend/fused.js';
 
 export type ConfigName = 'T1' | 'C1';
@@ -136,7 +137,6 @@ function makeC1(rng: Rng): Model {
   };
 }
 
-const softplusMean = (x: T) => tf.mean(tf.softplus(x));
 
 /** A running GAN: its parameters, Adam moments and step counter. */
 export class GanBench {
@@ -177,7 +177,7 @@ export class GanBench {
     const dNext = tf.tidy(() => {
       const grads = tf.grads((...dp: T[]) =>
         tf.add(
-          softplusMean(tf.neg(model.disc(dp, real))),
+          softplusMean(model.disc(dp, real), -1),
           softplusMean(model.disc(dp, fake)),
         ),
       )(this.d);
@@ -194,7 +194,7 @@ export class GanBench {
     // Update G through the updated D.
     const gNext = tf.tidy(() => {
       const grads = tf.grads((...gp: T[]) =>
-        softplusMean(tf.neg(model.disc(this.d, model.gen(gp, z)))),
+        softplusMean(model.disc(this.d, model.gen(gp, z)), -1),
       )(this.g);
       return adamUpdateAll(this.g, grads, this.gm, this.gv, {
         ...adam, step: this.t,

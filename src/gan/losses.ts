@@ -19,6 +19,7 @@
  * r = D(real) `[nReal, 1]` or `[nReal]`, f = D(fake) likewise (nReal and
  * nFake may differ).
  */
+import { softplusMean } from '../backend/fused.js';
 import { tf } from '../runtime/tf.js';
 import { check } from '../util/errors.js';
 import { scalar } from '../nn/util.js';
@@ -67,10 +68,7 @@ export function discriminatorLoss(
   switch (kind) {
     case 'minimax':
     case 'ns':
-      loss = tf.add(
-        tf.mean(tf.softplus(tf.neg(dReal))),
-        tf.mean(tf.softplus(dFake)),
-      );
+      loss = tf.add(softplusMean(dReal, -1), softplusMean(dFake));
       break;
     case 'lsgan': {
       const { a, b } = opts.lsgan ?? LSGAN_DEFAULT;
@@ -102,10 +100,10 @@ export function generatorLoss(
   let loss: tf.Tensor;
   switch (kind) {
     case 'minimax':
-      loss = tf.neg(tf.mean(tf.softplus(dFake)));
+      loss = tf.neg(softplusMean(dFake));
       break;
     case 'ns':
-      loss = tf.mean(tf.softplus(tf.neg(dFake)));
+      loss = softplusMean(dFake, -1);
       break;
     case 'lsgan': {
       const { c } = opts.lsgan ?? LSGAN_DEFAULT;

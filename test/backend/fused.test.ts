@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { tf } from '../../src/runtime/tf.js';
 import {
   activation, adamUpdateAll, batchNormTrain, dense, denseChain,
-  type Activation,
+  softplusMean, type Activation,
 } from '../../src/backend/fused.js';
 import { Rng } from '../../src/util/rng.js';
 import { compareBackends, rand, startNative } from './_helpers.js';
@@ -181,6 +181,33 @@ test('denseChain: mismatched widths -> pinned RangeError', () => {
   );
   tf.dispose([x, w0, w1]);
 });
+
+test('softplusMean, both signs, large logits: value and grad -> cpu',
+  { skip: skip() }, () => {
+    const rng = new Rng(8);
+    const x = rand(rng, [37, 1], -30, 30);
+    for (const sign of [1, -1] as const) {
+      compareBackends(`softplusMean ${sign}`, [x], (t) => [
+        softplusMean(t!, sign),
+        tf.grad((a: tf.Tensor) => tf.mul(softplusMean(a, sign), 3))(t!),
+      ], 1e-6, 1e-5);
+    }
+  });
+
+test('softplusMean: second order (R1-style penalty through it) -> cpu',
+  { skip: skip() }, () => {
+    const rng = new Rng(9);
+    const x = rand(rng, [9, 2]);
+    const w = rand(rng, [2, 1]);
+    compareBackends('softplusMean penalty', [x, w], (xt, wt) => {
+      const penalty = (v: tf.Tensor) => {
+        const gx = tf.grad((inp: tf.Tensor) =>
+          softplusMean(tf.matMul(inp, v), -1))(xt!);
+        return tf.sum(tf.square(gx));
+      };
+      return [tf.grad(penalty)(wt!)];
+    }, 1e-6, 1e-5);
+  });
 
 test('activation [4,5,6] leakyrelu(0.2)/tanh: value and grad -> cpu',
   { skip: skip() }, () => {

@@ -26,6 +26,9 @@ test('native kernel names all exist in the CPU backend', { skip: skip() },
 
 const MM_SHAPES: [number, number, number][] = [
   [1, 1, 1], [7, 5, 3], [37, 61, 129], [130, 17, 300], [6, 16, 256],
+  // Narrow outputs (a dense layer with 1 or 2 units) over more than one
+  // K block.
+  [300, 2, 513], [64, 1, 260],
 ];
 
 for (const [m, n, k] of MM_SHAPES) {
@@ -213,7 +216,7 @@ test('native optimised kernels -> their plain C++ references',
   { skip: skip() }, () => {
     const addon = nativeAddon()!;
     const rng = new Rng(13);
-    for (const [m, n, k] of [[13, 29, 300], [130, 70, 33]] as const) {
+    for (const [m, n, k] of [[13, 29, 300], [130, 70, 33], [257, 3, 600]] as const) {
       for (const ta of [false, true]) {
         for (const tb of [false, true]) {
           const a = rng.uniformArray(m * k, -1, 1);

@@ -142,6 +142,33 @@ export function fusedKernels(addon: NativeAddon): tf.KernelConfig[] {
       (backend as NativeBackend).recycle(g);
       return output(backend, [outUnits], db);
     }),
+    // mean(softplus(sign x)), a scalar; sums in double. Loss-sized inputs
+    // (a batch of logits): plain JS is as fast as a call into C++.
+    kernel('MsSoftplusMean', (inputs, backend, attrs) => {
+      const xv = need(f32(backend, inputs.x!), 'MsSoftplusMean', 'x');
+      const sign = Number(attrs.sign);
+      let sum = 0;
+      for (let i = 0; i < xv.length; ++i) {
+        const z = sign * xv[i]!;
+        sum += Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
+      }
+      const out = alloc(backend, 1);
+      out[0] = sum / xv.length;
+      return output(backend, [], out);
+    }),
+    // d/dx = dy sign sigmoid(sign x) / n
+    kernel('MsSoftplusMeanGrad', (inputs, backend, attrs) => {
+      const x = inputs.x!;
+      const xv = need(f32(backend, x), 'MsSoftplusMeanGrad', 'x');
+      const g = need(f32(backend, inputs.dy!), 'MsSoftplusMeanGrad', 'dy')[0]!;
+      const sign = Number(attrs.sign);
+      const scale = (g * sign) / xv.length;
+      const out = alloc(backend, xv.length);
+      for (let i = 0; i < xv.length; ++i) {
+        out[i] = scale / (1 + Math.exp(-sign * xv[i]!));
+      }
+      return output(backend, x.shape, out);
+    }),
     // y = act(x), any shape
     kernel('MsAct', (inputs, backend, attrs) => {
       const x = inputs.x!;

@@ -319,13 +319,14 @@ export function adamUpdateAll(
     );
   }
   for (let i = 0; i < n; ++i) {
-    const s = params[i]!.shape.join(',');
-    for (const [name, t] of [['grads', grads[i]!], ['m', m[i]!],
-      ['v', v[i]!]] as const) {
-      if (t.shape.join(',') !== s) {
+    const shape = params[i]!.shape;
+    const lists = [grads, m, v];
+    for (let k = 0; k < 3; ++k) {
+      const t = lists[k]![i]!;
+      if (!sameShape(t.shape, shape)) {
         throw new RangeError(
-          `adamUpdateAll: ${name}[${i}] must have shape [${s}], but got ` +
-            `[${t.shape}]`,
+          `adamUpdateAll: ${['grads', 'm', 'v'][k]}[${i}] must have shape ` +
+            `[${shape.join(',')}], but got [${t.shape}]`,
         );
       }
     }
@@ -364,6 +365,12 @@ export function adamUpdateAll(
     out.v.push(v2!);
   }
   return out;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; ++i) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 // ---- gradients (first order; see useFused for higher orders) ----

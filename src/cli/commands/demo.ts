@@ -16,10 +16,12 @@ import { Progress } from '../progress.js';
 import { BACKEND_FLAG, interruptFlag, reportRuntime } from './train.js';
 
 /**
- * The demo's defaults: grid25 at the default toy budget (5000 steps), a
- * few minutes on 2 cores. Seed 1 is one where the vanilla GAN visibly
- * drops modes (14 of 25 in bench:toy); over seeds 0-2 it covers 14, 23 and
- * 24, and hinge 20, 21 and 21 (see `npm run bench:toy`).
+ * The demo's defaults: grid25 at the default toy budget (5000 steps),
+ * about a minute on 2 cores with the native backend. Seed 1 is one where
+ * the vanilla GAN visibly drops modes: 14 of 25 in the bench:toy table of
+ * docs/experiments.md, 18 (hinge: 24) with the fused MLP kernels, whose
+ * float rounding differs; over seeds 0-2 vanilla covered 14, 23 and 24,
+ * and hinge 20, 21 and 21 (see `npm run bench:toy`).
  */
 export const DEMO_DEFAULTS = {
   data: 'grid25',

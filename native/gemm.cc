@@ -341,31 +341,36 @@ void sgemm_batched(bool ta, bool tb, int batch, int M, int N, int K,
   }
 }
 
+void bias_act_rows(float* __restrict C, long rows, int N,
+                   const float* __restrict bias, int biasLen, int act,
+                   float alpha) {
+  for (long i = 0; i < rows; ++i) {
+    float* __restrict c = C + i * N;
+    if (bias && biasLen == N) {
+      for (int j = 0; j < N; ++j) c[j] += bias[j];
+    } else if (bias && biasLen == 1) {
+      const float b0 = bias[0];
+      for (int j = 0; j < N; ++j) c[j] += b0;
+    }
+    switch (act) {
+      case kLinear: break;
+      case kRelu:
+        for (int j = 0; j < N; ++j) c[j] = c[j] > 0.f ? c[j] : 0.f;
+        break;
+      case kLeaky:
+        for (int j = 0; j < N; ++j) c[j] *= c[j] > 0.f ? 1.f : alpha;
+        break;
+      default:
+        for (int j = 0; j < N; ++j) c[j] = act_fwd(act, c[j], alpha);
+    }
+  }
+}
+
 void bias_act(float* C, int M, int N, const float* bias, int biasLen,
               int act, float alpha) {
   parallel_for(M, 1, (double)N * (act >= kElu ? 8 : 1),
                [=](long r0, long r1) {
-    const float* __restrict bv = bias;
-    for (long i = r0; i < r1; ++i) {
-      float* __restrict c = C + i * N;
-      if (bv && biasLen == N) {
-        for (int j = 0; j < N; ++j) c[j] += bv[j];
-      } else if (bv && biasLen == 1) {
-        const float b0 = bv[0];
-        for (int j = 0; j < N; ++j) c[j] += b0;
-      }
-      switch (act) {
-        case kLinear: break;
-        case kRelu:
-          for (int j = 0; j < N; ++j) c[j] = c[j] > 0.f ? c[j] : 0.f;
-          break;
-        case kLeaky:
-          for (int j = 0; j < N; ++j) c[j] *= c[j] > 0.f ? 1.f : alpha;
-          break;
-        default:
-          for (int j = 0; j < N; ++j) c[j] = act_fwd(act, c[j], alpha);
-      }
-    }
+    bias_act_rows(C + r0 * N, r1 - r0, N, bias, biasLen, act, alpha);
   });
 }
 

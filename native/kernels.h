@@ -44,6 +44,9 @@ void sgemm_batched(bool ta, bool tb, int batch, int M, int N, int K,
  */
 void bias_act(float* C, int M, int N, const float* bias, int biasLen,
               int act, float alpha);
+/** bias_act on `rows` rows, single-threaded. */
+void bias_act_rows(float* C, long rows, int N, const float* bias,
+                   int biasLen, int act, float alpha);
 
 // ---- elementwise: elementwise.cc ----
 enum BinOp : int {

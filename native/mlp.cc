@@ -64,26 +64,7 @@ void forward_rows(const MlpShape& s, int r0, int r1, const float* x,
     float* out = h[l] + (long)r0 * O;
     sgemm_serial(false, false, n, O, I, in + (long)r0 * I, I, W[l], O, out,
                  O, false);
-    const float* __restrict bias = b[l];
-    const int act = s.act[l];
-    const float alpha = s.alpha[l];
-    for (int r = 0; r < n; ++r) {
-      float* __restrict c = out + (long)r * O;
-      if (bias) {
-        for (int j = 0; j < O; ++j) c[j] += bias[j];
-      }
-      switch (act) {
-        case kLinear: break;
-        case kRelu:
-          for (int j = 0; j < O; ++j) c[j] = c[j] > 0.f ? c[j] : 0.f;
-          break;
-        case kLeaky:
-          for (int j = 0; j < O; ++j) c[j] *= c[j] > 0.f ? 1.f : alpha;
-          break;
-        default:
-          for (int j = 0; j < O; ++j) c[j] = act_fwd(act, c[j], alpha);
-      }
-    }
+    bias_act_rows(out, n, O, b[l], b[l] ? O : 0, s.act[l], s.alpha[l]);
   }
 }
 

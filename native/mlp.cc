@@ -43,6 +43,11 @@ void mask_inplace(int act, float* g, const float* y, long n, float alpha) {
   }
 }
 
+// d[i] += a[i].
+void add_into(float* __restrict d, const float* __restrict a, long n) {
+  for (long i = 0; i < n; ++i) d[i] += a[i];
+}
+
 // db[c] = sum_r g[r, c].
 void col_sum(const float* g, int rows, int cols, float* db) {
   float* __restrict o = db;
@@ -180,23 +185,29 @@ void mlp_backward(const MlpShape& s, const float* x, const float* const* W,
     parallel_run(parts, rows);
   }
   if (!params) return;
-  // Sum the other tasks' shares into task 0's.
-  for (int t = 1; t < parts; ++t) {
-    const float* sh = share.get() + (long)(t - 1) * (wsize + bsize);
+  // Sum the other tasks' shares into task 0's, each thread a slice of
+  // every layer's dW and db (the shares sit in different cores' caches).
+  const int red = wsize + bsize >= 16384 ? parts : 1;
+  auto reduce = [&](int t) {
     long wOff = 0, bOff = wsize;
     for (int l = 0; l < L; ++l) {
       const long nw = (long)s.width[l] * s.width[l + 1];
-      float* __restrict d = dW[l];
-      const float* __restrict a = sh + wOff;
-      for (long i = 0; i < nw; ++i) d[i] += a[i];
-      wOff += nw;
-      if (db[l]) {
-        float* __restrict e = db[l];
-        const float* __restrict c = sh + bOff;
-        for (int i = 0; i < s.width[l + 1]; ++i) e[i] += c[i];
+      const long nb = s.width[l + 1];
+      const long w0 = nw * t / red, w1 = nw * (t + 1) / red;
+      const long b0 = nb * t / red, b1 = nb * (t + 1) / red;
+      for (int k = 1; k < parts; ++k) {
+        const float* sh = share.get() + (long)(k - 1) * (wsize + bsize);
+        add_into(dW[l] + w0, sh + wOff + w0, w1 - w0);
+        if (db[l]) add_into(db[l] + b0, sh + bOff + b0, b1 - b0);
       }
-      bOff += s.width[l + 1];
+      wOff += nw;
+      bOff += nb;
     }
+  };
+  if (red > 1) {
+    parallel_run(red, reduce);
+  } else {
+    reduce(0);
   }
 }
 

@@ -221,16 +221,23 @@ export class GanBench {
 }
 
 /**
- * Steps per second of `config` on the current backend: a short warm-up,
- * then steps until about `seconds` have passed (at least minSteps).
+ * Steady-state steps per second of `config` on the current backend: steps
+ * for `warmup` seconds first (V8 compiles the hot JS with its optimising
+ * tier after a few hundred steps, and buffer pools fill), then steps until
+ * about `seconds` have passed (at least minSteps). reference.py warms up
+ * the same way.
  */
 export function benchGan(
   config: ConfigName,
   seconds: number,
   minSteps = 3,
+  warmup = 0,
 ): { stepsPerSecond: number; steps: number } {
   const bench = new GanBench(config);
-  for (let i = 0; i < 2; ++i) bench.step();
+  const w0 = performance.now();
+  for (let i = 0; i < 2 || performance.now() - w0 < warmup * 1000; ++i) {
+    bench.step();
+  }
   bench.sync();
   const t0 = performance.now();
   let steps = 0;

@@ -10,8 +10,16 @@
  * the ratio to PyTorch's best thread count, and GEMM throughput at
  * 256x128x128 and 1024x1024x1024 beside NumPy's.
  *
+ * Each measurement warms up first (--warmup S, default 2: V8's optimising
+ * compiler takes a few hundred steps to reach the hot code, PyTorch's
+ * allocator fills its caches) and then times steady-state steps. The
+ * runners are measured in --rounds R rounds (default 3), interleaved
+ * (modescope, then PyTorch, then again), and each figure is the median
+ * over rounds: the cores of a VM are shared with neighbours whose load
+ * comes and goes, and interleaving spreads that over both sides alike.
+ *
  * Flags: --json (one object on stdout), --only T1|C1, --seconds S (time
- * per measurement, default 3).
+ * per measurement, default 3), --warmup S, --rounds R.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -41,11 +49,15 @@ interface Options {
   json: boolean;
   only: Config | null;
   seconds: number;
+  warmup: number;
+  rounds: number;
   child: string | null;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { json: false, only: null, seconds: 3, child: null };
+  const o: Options = {
+    json: false, only: null, seconds: 3, warmup: 2, rounds: 3, child: null,
+  };
   for (let i = 0; i < argv.length; ++i) {
     const a = argv[i]!;
     if (a === '--json') o.json = true;
@@ -60,8 +72,22 @@ function parseArgs(argv: string[]): Options {
       if (!(o.seconds > 0)) {
         throw new Error(`--seconds must be > 0, but got "${argv[i]}"`);
       }
+    } else if (a === '--warmup') {
+      o.warmup = Number(argv[++i]);
+      if (!(o.warmup >= 0)) {
+        throw new Error(`--warmup must be >= 0, but got "${argv[i]}"`);
+      }
+    } else if (a === '--rounds') {
+      o.rounds = Number(argv[++i]);
+      if (!Number.isInteger(o.rounds) || o.rounds < 1) {
+        throw new Error(`--rounds must be an integer >= 1, but got "${argv[i]}"`);
+      }
     } else if (a === '--child') o.child = argv[++i] ?? null;
-    else throw new Error(`unknown flag "${a}" (use --json, --only, --seconds)`);
+    else {
+      throw new Error(
+        `unknown flag "${a}" (use --json, --only, --seconds, --warmup, --rounds)`,
+      );
+    }
   }
   return o;
 }
@@ -98,7 +124,8 @@ async function runChild(o: Options): Promise<void> {
       continue;
     }
     const secs = slow ? Math.min(o.seconds, 2) : o.seconds;
-    out.steps[c] = benchGan(c, secs, slow ? 2 : 3).stepsPerSecond;
+    out.steps[c] = benchGan(c, secs, slow ? 2 : 3, slow ? 0 : o.warmup)
+      .stepsPerSecond;
   }
   for (const [m, k, n] of GEMMS) {
     const key = `${m}x${k}x${n}`;
@@ -158,16 +185,11 @@ async function runParent(o: Options): Promise<void> {
     else process.stderr.write(`${s}\n`);
   };
   const self = fileURLToPath(import.meta.url);
-  const base = ['--seconds', String(o.seconds)];
+  const base = ['--seconds', String(o.seconds), '--warmup', String(o.warmup)];
   if (o.only) base.push('--only', o.only);
 
-  const mine: ChildResult[] = [];
-  const failed = new Set<string>();
-  for (const { backend: b, threads } of RUNNERS) {
-    // A backend that could not start: said once, not per thread count.
-    if (failed.has(b)) continue;
+  const runModescope = (b: string, threads?: number): ChildResult => {
     const label = threads ? `${b} ${threads} thr` : b;
-    log(`running modescope on ${label} ...`);
     const env = { ...process.env };
     if (threads) env.MODESCOPE_NUM_THREADS = String(threads);
     const r = spawnSync(process.execPath, [self, '--child', b, ...base], {
@@ -176,44 +198,102 @@ async function runParent(o: Options): Promise<void> {
       env,
     });
     const res = lastJsonLine(r.stdout ?? '') as ChildResult | null;
-    if (res) res.backend = label;
+    if (res) {
+      res.backend = label;
+      return res;
+    }
+    return {
+      backend: label, ok: false, steps: {}, gemm: {},
+      reason: (r.stderr ?? '').trim().split('\n').pop() ?? 'crashed',
+    };
+  };
+  const withTorch = hasTorch();
+  const runTorch = (threads: number, gemm: boolean): TorchResult | null => {
+    const args = [REFERENCE, '--threads', String(threads), ...base];
+    if (gemm) args.push('--gemm');
+    const r = spawnSync(PYTHON, args, {
+      encoding: 'utf8',
+      env: { ...process.env, OMP_NUM_THREADS: String(threads) },
+    });
+    const res = lastJsonLine(r.stdout ?? '') as TorchResult | null;
     if (!res) {
-      mine.push({
-        backend: b, ok: false, steps: {}, gemm: {},
-        reason: (r.stderr ?? '').trim().split('\n').pop() ?? 'crashed',
-      });
-    } else {
-      mine.push(res);
+      const why = (r.stderr ?? '').trim().split('\n').pop();
+      log(`  PyTorch failed: ${why}`);
     }
-    const last = mine[mine.length - 1]!;
-    if (!last.ok) {
-      log(`  ${b} unavailable: ${last.reason}`);
-      failed.add(b);
-    }
-  }
-
-  const torch: TorchResult[] = [];
-  if (hasTorch()) {
-    for (const threads of [1, 2]) {
-      log(`running PyTorch with ${threads} thread(s) ...`);
-      const args = [REFERENCE, '--threads', String(threads), ...base];
-      if (threads === 1) args.push('--gemm');
-      const r = spawnSync(PYTHON, args, {
-        encoding: 'utf8',
-        env: { ...process.env, OMP_NUM_THREADS: String(threads) },
-      });
-      const res = lastJsonLine(r.stdout ?? '') as TorchResult | null;
-      if (res) torch.push(res);
-      else {
-        const why = (r.stderr ?? '').trim().split('\n').pop();
-        log(`  PyTorch failed: ${why}`);
-      }
-    }
-  } else {
+    return res;
+  };
+  if (!withTorch) {
     log('PyTorch reference skipped: /usr/bin/python3 cannot import torch ' +
       'and numpy (install them with `sudo apt-get install python3-torch ' +
       'python3-numpy`)');
   }
+
+  // Rounds, interleaved: every runner once per round. The slow portable
+  // backends (wasm, cpu) are shown for reference and measured once.
+  const mineRounds = new Map<string, ChildResult[]>();
+  const torchRounds = new Map<number, TorchResult[]>();
+  const failed = new Set<string>();
+  const short = (x: number | null | undefined) =>
+    x == null ? '-' : x.toFixed(1);
+  for (let round = 0; round < o.rounds; ++round) {
+    const tag = o.rounds > 1 ? `round ${round + 1}/${o.rounds}: ` : '';
+    for (const { backend: b, threads } of RUNNERS) {
+      // A backend that could not start: said once, not per thread count.
+      if (failed.has(b)) continue;
+      if (round > 0 && b !== 'modescope-native') continue;
+      const label = threads ? `${b} ${threads} thr` : b;
+      const res = runModescope(b, threads);
+      if (!res.ok) {
+        log(`  ${b} unavailable: ${res.reason}`);
+        failed.add(b);
+      } else {
+        log(`${tag}modescope ${label}: ` + CONFIGS.filter((c) =>
+          !o.only || o.only === c).map((c) =>
+          `${c} ${short(res.steps[c])}`).join(', ') + ' steps/s');
+      }
+      if (!mineRounds.has(label)) mineRounds.set(label, []);
+      mineRounds.get(label)!.push(res);
+    }
+    if (!withTorch) continue;
+    for (const threads of [1, 2]) {
+      const res = runTorch(threads, round === 0 && threads === 1);
+      if (!res) continue;
+      log(`${tag}pytorch ${threads} thread(s): ` + CONFIGS.filter((c) =>
+        !o.only || o.only === c).map((c) =>
+        `${c} ${short(res[c])}`).join(', ') + ' steps/s');
+      if (!torchRounds.has(threads)) torchRounds.set(threads, []);
+      torchRounds.get(threads)!.push(res);
+    }
+  }
+  const median = (xs: (number | null | undefined)[]): number | null => {
+    const v = xs.filter((x): x is number => x != null).sort((p, q) => p - q);
+    if (v.length === 0) return null;
+    const h = v.length >> 1;
+    return v.length % 2 ? v[h]! : (v[h - 1]! + v[h]!) / 2;
+  };
+  const mine: ChildResult[] = [...mineRounds.values()].map((rs) => {
+    const ok = rs.filter((r) => r.ok);
+    if (ok.length === 0) return rs[0]!;
+    const steps: Partial<Record<Config, number | null>> = {};
+    for (const c of CONFIGS) {
+      if (ok.some((r) => c in r.steps)) steps[c] = median(ok.map((r) => r.steps[c]));
+    }
+    const gemm: Record<string, number | null> = {};
+    for (const k of Object.keys(ok[0]!.gemm)) {
+      gemm[k] = median(ok.map((r) => r.gemm[k]));
+    }
+    return { backend: ok[0]!.backend, ok: true, steps, gemm };
+  });
+  const torch: TorchResult[] = [...torchRounds.entries()].map(([t, rs]) => {
+    const res: TorchResult = { threads: t };
+    for (const c of CONFIGS) {
+      const m = median(rs.map((r) => r[c]));
+      if (m != null) res[c] = m;
+    }
+    const withGemm = rs.find((r) => r.gemm);
+    if (withGemm) res.gemm = withGemm.gemm;
+    return res;
+  });
   // NumPy's GEMM uses every core (OpenBLAS threads) in the 1-thread run
   // too: OMP_NUM_THREADS limits torch, and reference.py sets only torch's.
 
@@ -239,9 +319,13 @@ async function runParent(o: Options): Promise<void> {
     }
     return v;
   };
-  const json: Record<string, unknown> = {};
+  const json: Record<string, unknown> = { rounds: o.rounds };
   const rows: string[] = [];
   const W = 42; // label column
+  if (o.rounds > 1) {
+    rows.push(`steps/s: median of ${o.rounds} interleaved rounds ` +
+      `(wasm and cpu: one), each after a ${o.warmup} s warm-up`);
+  }
   rows.push(`${'config  runner'.padEnd(W)}  steps/s  vs PyTorch best`);
   for (const c of CONFIGS) {
     if (o.only && o.only !== c) continue;

@@ -72,7 +72,9 @@ def c1_models():
     return C1G(), C1D(), 100, 64, lambda n: torch.rand(n, 1, 28, 28) * 2 - 1
 
 
-def bench_gan(make, steps, warmup):
+def bench_gan(make, seconds, warmup):
+    """Steady-state steps per second: steps for `warmup` seconds, then for
+    about `seconds` (at least 3 steps), as gan.ts's benchGan does."""
     g, d, zdim, batch, real_fn = make()
     og = torch.optim.Adam(g.parameters(), lr=1e-4, betas=(0.5, 0.999))
     od = torch.optim.Adam(d.parameters(), lr=1e-4, betas=(0.5, 0.999))
@@ -94,11 +96,16 @@ def bench_gan(make, steps, warmup):
         lg.backward()
         og.step()
 
-    for i in range(warmup):
+    i = 0
+    w0 = time.perf_counter()
+    while i < 2 or time.perf_counter() - w0 < warmup:
         step(i)
+        i += 1
     t0 = time.perf_counter()
-    for i in range(steps):
-        step(i)
+    steps = 0
+    while steps < 3 or time.perf_counter() - t0 < seconds:
+        step(i + steps)
+        steps += 1
     return steps / (time.perf_counter() - t0)
 
 
@@ -119,6 +126,7 @@ def main():
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--only', default='')
     p.add_argument('--seconds', type=float, default=3.0)
+    p.add_argument('--warmup', type=float, default=2.0)
     p.add_argument('--gemm', action='store_true')
     a = p.parse_args()
     torch.manual_seed(0)
@@ -129,13 +137,10 @@ def main():
             '256x128x128': bench_gemm(256, 128, 128, 2000),
             '1024x1024x1024': bench_gemm(1024, 1024, 1024, 20),
         }
-    for name, make, base in (('T1', t1_models, 200), ('C1', c1_models, 4)):
+    for name, make in (('T1', t1_models), ('C1', c1_models)):
         if a.only and a.only != name:
             continue
-        # Calibrate the step count so each run lasts about --seconds.
-        rate = bench_gan(make, base, 3)
-        steps = max(5, int(rate * a.seconds))
-        out[name] = bench_gan(make, steps, 3)
+        out[name] = bench_gan(make, a.seconds, a.warmup)
     json.dump(out, sys.stdout)
     print()
 

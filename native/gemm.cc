@@ -233,9 +233,32 @@ void gemm_narrow(bool ta, bool tb, int M, int N, int K, const float* A,
 
 }  // namespace
 
+namespace {
+
+// sgemm_serial; `narrow` picks gemm_narrow's summation order for narrow
+// products. A slab of a product split over threads follows the whole
+// product's choice, so that every entry of C gets the same bits on any
+// number of threads.
+void sgemm_block(bool ta, bool tb, int M, int N, int K, const float* A,
+                 int lda, const float* B, int ldb, float* C, int ldc,
+                 bool accumulate, bool narrow);
+
+bool is_narrow(int N) { return N * 2 < NR && N <= 8; }
+
+}  // namespace
+
 void sgemm_serial(bool ta, bool tb, int M, int N, int K, const float* A,
                   int lda, const float* B, int ldb, float* C, int ldc,
                   bool accumulate) {
+  sgemm_block(ta, tb, M, N, K, A, lda, B, ldb, C, ldc, accumulate,
+              is_narrow(N));
+}
+
+namespace {
+
+void sgemm_block(bool ta, bool tb, int M, int N, int K, const float* A,
+                 int lda, const float* B, int ldb, float* C, int ldc,
+                 bool accumulate, bool narrow) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     if (!accumulate) {
@@ -243,7 +266,7 @@ void sgemm_serial(bool ta, bool tb, int M, int N, int K, const float* A,
     }
     return;
   }
-  if (N * 2 < NR && N <= 8) {
+  if (narrow) {
     gemm_narrow(ta, tb, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
     return;
   }
@@ -269,6 +292,8 @@ void sgemm_serial(bool ta, bool tb, int M, int N, int K, const float* A,
     }
   }
 }
+
+}  // namespace
 
 void sgemm(bool ta, bool tb, int M, int N, int K, const float* A, int lda,
            const float* B, int ldb, float* C, int ldc, bool accumulate) {
@@ -296,7 +321,8 @@ void sgemm(bool ta, bool tb, int M, int N, int K, const float* A, int lda,
       int j0 = i * per, n = std::min(N - j0, per);
       if (n <= 0) return;
       const float* b = tb ? B + (long)j0 * ldb : B + j0;
-      sgemm_serial(ta, tb, M, n, K, A, lda, b, ldb, C + j0, ldc, accumulate);
+      sgemm_block(ta, tb, M, n, K, A, lda, b, ldb, C + j0, ldc, accumulate,
+                  is_narrow(N));
     });
   }
 }

@@ -19,6 +19,7 @@
         "native/adam.cc",
         "native/batchnorm.cc",
         "native/mlp.cc",
+        "native/minibatch.cc",
       ],
       # node-gyp's defaults add -fno-exceptions; the pool uses std::thread
       # and std::function, which need neither, so they are left as is.

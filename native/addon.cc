@@ -657,6 +657,39 @@ napi_value BnTrainGrad(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// minibatch(m, N, B, C, o)
+napi_value Minibatch(napi_env env, napi_callback_info info) {
+  Args a(env, info, "minibatch");
+  int N = a.i32(1), B = a.i32(2), C = a.i32(3);
+  if (a.failed) return nullptr;
+  if (N <= 0 || B <= 0 || C <= 0) {
+    a.fail("N, B and C must be positive");
+    return nullptr;
+  }
+  const float* m = a.f32(0, (long)N * B * C);
+  float* o = a.f32(4, (long)N * B);
+  if (a.failed) return nullptr;
+  ms::minibatch_forward(m, N, B, C, o);
+  return undef(env);
+}
+
+// minibatchGrad(m, dy, N, B, C, dm)
+napi_value MinibatchGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info, "minibatchGrad");
+  int N = a.i32(2), B = a.i32(3), C = a.i32(4);
+  if (a.failed) return nullptr;
+  if (N <= 0 || B <= 0 || C <= 0) {
+    a.fail("N, B and C must be positive");
+    return nullptr;
+  }
+  const float* m = a.f32(0, (long)N * B * C);
+  const float* dy = a.f32(1, (long)N * B);
+  float* dm = a.f32(5, (long)N * B * C);
+  if (a.failed) return nullptr;
+  ms::minibatch_backward(m, dy, N, B, C, dm);
+  return undef(env);
+}
+
 napi_value SetNumThreads(napi_env env, napi_callback_info info) {
   Args a(env, info, "setNumThreads");
   int n = a.i32(0);
@@ -724,6 +757,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"batchNorm", BatchNorm},
       {"bnTrain", BnTrain},
       {"bnTrainGrad", BnTrainGrad},
+      {"minibatch", Minibatch},
+      {"minibatchGrad", MinibatchGrad},
       {"setNumThreads", SetNumThreads},
       {"numThreads", NumThreads},
       {"simd", Simd},

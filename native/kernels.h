@@ -160,4 +160,14 @@ struct AdamTensor {
 void adam_multi(int count, const AdamTensor* t, float lr, float b1, float b2,
                 float eps, int step);
 
+// ---- minibatch discrimination: minibatch.cc ----
+/**
+ * o[N,B]: o[i,b] = sum_j exp(-sum_c |m[i,b,c] - m[j,b,c]|), j = i included,
+ * for m [N,B,C].
+ */
+void minibatch_forward(const float* m, int N, int B, int C, float* o);
+/** dm[N,B,C] (overwritten) from m and dy [N,B]. */
+void minibatch_backward(const float* m, const float* dy, int N, int B, int C,
+                        float* dm);
+
 }  // namespace ms

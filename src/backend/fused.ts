@@ -9,7 +9,10 @@
  * backend the same functions run a composite of standard tf.js ops with
  * identical results up to float32 rounding.
  *
- * Second order: dense, activation and batchNormTrain may be differentiated
+ * Also: minibatch discrimination's pairwise kernel sum.
+ *
+ * Second order: dense, activation, batchNormTrain and minibatchKernelSum
+ * may be differentiated
  * any number of times (WGAN-GP, R1, unrolled GANs): inside nested gradient
  * scopes they run as the composite of standard ops (unfused, slower,
  * exact), see useFused; plain first-order training takes the fused
@@ -266,6 +269,34 @@ export function batchNormTrain(
   });
 }
 
+/**
+ * The pairwise kernel sum of minibatch discrimination (Salimans et al.
+ * 2016, section 3.2): for m [N, B, C], the [N, B] tensor
+ *   o[i, b] = sum over j of exp(-sum over c of |m[i,b,c] - m[j,b,c]|),
+ * the j = i term (exactly 1) included. One native kernel each way on
+ * modescope-native, with no [N, N, B, C] intermediate; elsewhere, and
+ * inside nested gradient scopes, the composite of standard ops.
+ */
+export function minibatchKernelSum(m: tf.Tensor): tf.Tensor2D {
+  if (m.rank !== 3) {
+    throw new RangeError(
+      `minibatchKernelSum: m must be [N, B, C], but got [${m.shape}]`,
+    );
+  }
+  if (useFused() && m.dtype === 'float32' && m.size > 0) {
+    return tf.engine().runKernel('MsMinibatch', { m }, {}) as tf.Tensor2D;
+  }
+  return tf.tidy(() => {
+    // [N, 1, B, C] - [1, N, B, C] -> [N, N, B, C]
+    const diff = tf.sub(tf.expandDims(m, 1), tf.expandDims(m, 0));
+    // |d| as d sign(d): its gradient is sign(d), 0 at a tie (PyTorch's
+    // convention, and the native kernel's); tf.abs's is -1 at 0, which
+    // pushes exactly equal samples (a collapsed batch) one way only.
+    const l1 = tf.sum(tf.mul(diff, tf.sign(diff)), 3);
+    return tf.sum(tf.exp(tf.neg(l1)), 1);
+  }) as tf.Tensor2D;
+}
+
 export interface AdamOptions {
   /** Learning rate. */
   lr: number;
@@ -419,6 +450,17 @@ export function registerFusedGradients(): void {
       return {
         x: () => run('MsSoftplusMeanGrad', { dy: dy as tf.Tensor, x: x! },
           attrs),
+      };
+    },
+  });
+
+  tf.registerGradient({
+    kernelName: 'MsMinibatch',
+    inputsToSave: ['m'],
+    gradFunc: (dy, saved) => {
+      const [m] = saved as tf.Tensor[];
+      return {
+        m: () => run('MsMinibatchGrad', { dy: dy as tf.Tensor, m: m! }, {}),
       };
     },
   });

@@ -9,8 +9,11 @@
  * alike) makes every c_b(i, j) near 1, which the discriminator can see.
  * The bias is learned and initialised at -1 (REFERENCES.md, section 3).
  *
- * Cost: the pairwise differences are a `[batch, batch, B, C]` tensor.
+ * The pairwise sum is minibatchKernelSum (src/backend/fused.ts): one
+ * native kernel each way on modescope-native; elsewhere a composite that
+ * builds the `[batch, batch, B, C]` difference tensor.
  */
+import { minibatchKernelSum } from '../backend/fused.js';
 import { tf } from '../runtime/tf.js';
 import { check } from '../util/errors.js';
 import { ensureSecondOrderGradients } from './gradients.js';
@@ -60,12 +63,9 @@ export function minibatchDiscrimination(
     B,
     C,
   ]);
-  // [batch, 1, B, C] - [1, batch, B, C] -> [batch, batch, B, C]
-  const diff = tf.sub(tf.expandDims(m, 1), tf.expandDims(m, 0));
-  const l1 = tf.sum(tf.abs(diff), 3);
   // The j = i term is exactly exp(0) = 1 (the difference is exactly 0), so
   // it is removed by subtracting 1 instead of masking the diagonal.
-  const o = tf.sum(tf.exp(tf.neg(l1)), 1);
+  const o = minibatchKernelSum(m);
   const ob = tf.add(o, tf.sub(bias, scalar(1)));
   return tf.concat([f as tf.Tensor2D, ob as tf.Tensor2D], 1);
 }

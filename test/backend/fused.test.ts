@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { tf } from '../../src/runtime/tf.js';
 import {
   activation, adamUpdateAll, batchNormTrain, dense, denseChain,
-  softplusMean, type Activation,
+  minibatchKernelSum, softplusMean, type Activation,
 } from '../../src/backend/fused.js';
 import { Rng } from '../../src/util/rng.js';
 import { compareBackends, rand, startNative } from './_helpers.js';
@@ -208,6 +208,46 @@ test('softplusMean: second order (R1-style penalty through it) -> cpu',
       return [tf.grad(penalty)(wt!)];
     }, 1e-6, 1e-5);
   });
+
+test('minibatchKernelSum [37,16,5], [5,3,7] and tied rows: value and grad ' +
+  '-> cpu composite', { skip: skip() }, () => {
+  const rng = new Rng(12);
+  for (const shape of [[37, 16, 5], [5, 3, 7], [1, 2, 3]]) {
+    const m = rand(rng, shape, -1, 1);
+    const up = rand(rng, shape.slice(0, 2));
+    compareBackends(`minibatch [${shape}]`, [m, up], (mt, u) => [
+      minibatchKernelSum(mt!),
+      tf.grad((a: tf.Tensor) => tf.sum(tf.mul(minibatchKernelSum(a), u!)))(
+        mt!),
+    ], 1e-5, 1e-4);
+  }
+  // Samples 0 and 2 equal, and one coordinate tied between 1 and 3: the
+  // L1 kink, where both sides take sign(0) = 0.
+  const v = Array.from({ length: 4 * 2 * 3 }, () => rng.uniform() - 0.5);
+  for (let k = 0; k < 6; ++k) v[12 + k] = v[k]!;
+  v[6 + 1] = v[18 + 1]!;
+  const tied = { shape: [4, 2, 3], data: Float32Array.from(v) };
+  const up = rand(rng, [4, 2]);
+  compareBackends('minibatch ties', [tied, up], (mt, u) => [
+    minibatchKernelSum(mt!),
+    tf.grad((a: tf.Tensor) => tf.sum(tf.mul(minibatchKernelSum(a), u!)))(mt!),
+  ], 1e-6, 1e-5);
+});
+
+test('minibatchKernelSum: second order (gradient penalty through it) -> ' +
+  'cpu', { skip: skip() }, () => {
+  const rng = new Rng(13);
+  const x = rand(rng, [7, 3]);
+  const t = rand(rng, [3, 2 * 4]);
+  compareBackends('minibatch penalty', [x, t], (xt, tt) => {
+    const penalty = (w: tf.Tensor) => {
+      const gx = tf.grad((inp: tf.Tensor) => tf.sum(tf.square(
+        minibatchKernelSum(tf.reshape(tf.matMul(inp, w), [7, 2, 4])))))(xt!);
+      return tf.sum(tf.square(gx));
+    };
+    return [tf.grad(penalty)(tt!)];
+  }, 1e-5, 1e-4);
+});
 
 test('activation [4,5,6] leakyrelu(0.2)/tanh: value and grad -> cpu',
   { skip: skip() }, () => {

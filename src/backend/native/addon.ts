@@ -121,6 +121,15 @@ export interface NativeAddon {
     dy: F32, x: F32, channels: number, gamma: F32 | null, eps: number,
     dx: F32, dgamma: F32, dbeta: F32,
   ): void;
+  /**
+   * Minibatch discrimination, m [N,B,C] -> o [N,B]:
+   * o[i,b] = sum_j exp(-sum_c |m[i,b,c] - m[j,b,c]|), j = i included.
+   */
+  minibatch(m: F32, N: number, B: number, C: number, o: F32): void;
+  /** dm [N,B,C] of minibatch from dy [N,B]. */
+  minibatchGrad(
+    m: F32, dy: F32, N: number, B: number, C: number, dm: F32,
+  ): void;
   setNumThreads(n: number): number;
   numThreads(): number;
   simd(): string;

@@ -223,6 +223,25 @@ export function fusedKernels(addon: NativeAddon): tf.KernelConfig[] {
         output(backend, [c], db),
       ];
     }),
+    // o [N, B] of minibatch discrimination from m [N, B, C]
+    kernel('MsMinibatch', (inputs, backend) => {
+      const m = inputs.m!;
+      const [N, B, C] = m.shape as [number, number, number];
+      const o = alloc(backend, N * B);
+      addon.minibatch(need(f32(backend, m), 'MsMinibatch', 'm'), N, B, C, o);
+      return output(backend, [N, B], o);
+    }),
+    // dm [N, B, C] of MsMinibatch
+    kernel('MsMinibatchGrad', (inputs, backend) => {
+      const { m, dy } = inputs as Record<string, tf.TensorInfo>;
+      const [N, B, C] = m!.shape as [number, number, number];
+      const dm = alloc(backend, N * B * C);
+      addon.minibatchGrad(
+        need(f32(backend, m!), 'MsMinibatchGrad', 'm'),
+        need(f32(backend, dy!), 'MsMinibatchGrad', 'dy'), N, B, C, dm,
+      );
+      return output(backend, [N, B, C], dm);
+    }),
     // Adam over `count` parameters: inputs p0.., g0.., m0.., v0..;
     // outputs [p'0.., m'0.., v'0..].
     kernel('MsAdam', (inputs, backend, attrs) => {

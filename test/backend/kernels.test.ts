@@ -19,7 +19,8 @@ test('native kernel names all exist in the CPU backend', { skip: skip() },
   () => {
     for (const k of [...Object.keys(BIN), ...Object.keys(UN),
       ...Object.keys(RED), 'BatchMatMul', '_FusedMatMul', 'Conv2D',
-      'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'FusedBatchNorm']) {
+      'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'FusedBatchNorm',
+      'Slice', 'SplitV']) {
       assert.ok(tf.getKernel(k, 'cpu'), `${k} is a CPU kernel`);
     }
   });
@@ -211,6 +212,29 @@ test('batchNorm [4,5,6,7] with per-channel and broadcast params -> cpu',
         tf.batchNorm(a!, m!, v!),
       ]);
   });
+
+test('slice and split: strided and contiguous, ranks 1-4, and the ' +
+  'concat gradient -> cpu', { skip: skip() }, () => {
+  const rng = new Rng(14);
+  const x4 = rand(rng, [3, 4, 5, 6]);
+  const x2 = rand(rng, [7, 9]);
+  const x1 = rand(rng, [11]);
+  const up = rand(rng, [7, 12]);
+  compareBackends('slice/split', [x4, x2, x1, up], (a, b, c, u) => [
+    tf.slice(a!, [1, 0, 2, 1], [2, 3, 2, 4]),
+    tf.slice(a!, [1, 0, 0, 0], [1, 4, 5, 6]),
+    tf.slice(a!, [0, 1, 0, 0], [3, 2, 5, 6]),
+    tf.slice(b!, [2, 3], [4, 5]),
+    tf.slice(b!, [0, 8], [7, 1]),
+    tf.slice(c!, [3], [5]),
+    ...tf.split(b!, [2, 4, 3], 1),
+    ...tf.split(a!, [1, 3, 2], 3),
+    ...tf.split(a!, 3, 0),
+    // concat's gradient is a split along the concat axis.
+    tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.concat([t, tf.square(
+      tf.slice(t, [0, 0], [7, 3]))], 1), u!)))(b!),
+  ], 0, 1e-6);
+});
 
 test('native optimised kernels -> their plain C++ references',
   { skip: skip() }, () => {

@@ -293,6 +293,77 @@ function batchNormKernel(addon: NativeAddon): tf.KernelConfig {
   });
 }
 
+// ---- slicing ----
+
+/**
+ * A float32 slice that is not one contiguous run (the CPU backend returns
+ * a view for those), copied run by run over the last axis; null for
+ * anything else. The CPU backend's general path reads and writes one
+ * element at a time through TensorBuffer index arithmetic, about 50 times
+ * slower; the gradient of a concat along the last axis (minibatch
+ * discrimination's features) is a split into two such slices.
+ */
+function stridedSlice(
+  backend: MathBackendCPU, x: tf.TensorInfo, begin: number[],
+  size: number[],
+): tf.TensorInfo | null {
+  const xv = f32(backend, x);
+  const rank = x.shape.length;
+  if (!xv || rank === 0) return null;
+  if (tf.slice_util.isSliceContinous(x.shape, begin, size)) return null;
+  const strides = new Array<number>(rank);
+  strides[rank - 1] = 1;
+  for (let d = rank - 2; d >= 0; --d) {
+    strides[d] = strides[d + 1]! * x.shape[d + 1]!;
+  }
+  const n = sizeOf(size);
+  const out = alloc(backend, n);
+  const run = size[rank - 1]!;
+  const idx = new Array<number>(rank).fill(0);
+  let base = 0;
+  for (let d = 0; d < rank; ++d) base += begin[d]! * strides[d]!;
+  for (let o = 0; o < n; o += run) {
+    let from = base;
+    for (let d = 0; d < rank - 1; ++d) from += idx[d]! * strides[d]!;
+    for (let k = 0; k < run; ++k) out[o + k] = xv[from + k]!;
+    for (let d = rank - 2; d >= 0; --d) {
+      if (++idx[d]! < size[d]!) break;
+      idx[d] = 0;
+    }
+  }
+  return output(backend, size, out);
+}
+
+function sliceKernels(): tf.KernelConfig[] {
+  return [
+    native('Slice', (inputs, backend, attrs) => {
+      const x = inputs.x!;
+      const [begin, size] = tf.slice_util.parseSliceParams(
+        x, attrs.begin as number[], attrs.size as number[]);
+      return stridedSlice(backend, x, begin, size);
+    }),
+    // split(x, sizes, axis): one slice per piece, as the CPU backend does.
+    native('SplitV', (inputs, backend, attrs) => {
+      const x = inputs.x!;
+      const axis = tf.util.parseAxisParam(
+        attrs.axis as number, x.shape)[0]!;
+      const sizes = tf.backend_util.prepareSplitSize(
+        x as tf.Tensor, attrs.numOrSizeSplits as number[], axis);
+      const begin = new Array<number>(x.shape.length).fill(0);
+      return sizes.map((piece) => {
+        const size = x.shape.slice();
+        size[axis] = piece;
+        const out = stridedSlice(backend, x, begin.slice(), size) ??
+          cpuKernel('Slice', {
+            inputs: { x }, backend, attrs: { begin: begin.slice(), size },
+          } as unknown as KernelArgs) as tf.TensorInfo;
+        begin[axis] += piece;
+        return out;
+      });
+    }),
+  ];
+}
+
 /** Every standard kernel the addon accelerates. */
 export function standardKernels(addon: NativeAddon): tf.KernelConfig[] {
   return [
@@ -302,5 +373,6 @@ export function standardKernels(addon: NativeAddon): tf.KernelConfig[] {
     ...reduceKernels(addon),
     ...convKernels(addon),
     batchNormKernel(addon),
+    ...sliceKernels(),
   ];
 }

@@ -167,9 +167,9 @@ export const PRESETS: Preset[] = [
       'for images, 16 for toy data) before the last discriminator layer, ' +
       'non-saturating loss',
     source: 'Salimans et al. 2016, "Improved Techniques for Training GANs", ' +
-      'section 3.2 (B = 100, C = 5 on CIFAR and SVHN); on toy data B = 16, ' +
-      'since the layer builds a [batch, batch, B, C] tensor per pass and ' +
-      'B = 100 makes a 256-sample toy step about 20 times slower',
+      'section 3.2 (B = 100, C = 5 on CIFAR and SVHN); on toy data B = 16: ' +
+      'the pairwise term costs B x batch^2 per pass, and B = 100 makes a ' +
+      '256-sample toy step about 4 times slower for 2-D samples',
     overrides: (kind) => ({
       loss: 'ns',
       discriminator: {

@@ -657,15 +657,22 @@ napi_value BnTrainGrad(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// Minibatch discrimination's sizes N, B, C from arguments i..i+2; false
+// (with the error thrown) unless all are positive.
+bool read_nbc(Args& a, size_t i, int* N, int* B, int* C) {
+  *N = a.i32(i);
+  *B = a.i32(i + 1);
+  *C = a.i32(i + 2);
+  if (a.failed) return false;
+  if (*N <= 0 || *B <= 0 || *C <= 0) a.fail("N, B and C must be positive");
+  return !a.failed;
+}
+
 // minibatch(m, N, B, C, o)
 napi_value Minibatch(napi_env env, napi_callback_info info) {
   Args a(env, info, "minibatch");
-  int N = a.i32(1), B = a.i32(2), C = a.i32(3);
-  if (a.failed) return nullptr;
-  if (N <= 0 || B <= 0 || C <= 0) {
-    a.fail("N, B and C must be positive");
-    return nullptr;
-  }
+  int N, B, C;
+  if (!read_nbc(a, 1, &N, &B, &C)) return nullptr;
   const float* m = a.f32(0, (long)N * B * C);
   float* o = a.f32(4, (long)N * B);
   if (a.failed) return nullptr;
@@ -676,12 +683,8 @@ napi_value Minibatch(napi_env env, napi_callback_info info) {
 // minibatchGrad(m, dy, N, B, C, dm)
 napi_value MinibatchGrad(napi_env env, napi_callback_info info) {
   Args a(env, info, "minibatchGrad");
-  int N = a.i32(2), B = a.i32(3), C = a.i32(4);
-  if (a.failed) return nullptr;
-  if (N <= 0 || B <= 0 || C <= 0) {
-    a.fail("N, B and C must be positive");
-    return nullptr;
-  }
+  int N, B, C;
+  if (!read_nbc(a, 2, &N, &B, &C)) return nullptr;
   const float* m = a.f32(0, (long)N * B * C);
   const float* dy = a.f32(1, (long)N * B);
   float* dm = a.f32(5, (long)N * B * C);

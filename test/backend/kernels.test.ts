@@ -300,4 +300,21 @@ test('native addon: a short output buffer -> RangeError, nothing written',
           'elements, but holds 2',
       },
     );
+    assert.throws(
+      () => addon.minibatchGrad(new Float32Array(24), new Float32Array(8),
+        4, 2, 3, new Float32Array(23)),
+      {
+        name: 'RangeError',
+        message: 'modescope-native minibatchGrad: argument 5 must hold at ' +
+          'least 24 elements, but holds 23',
+      },
+    );
+    assert.throws(
+      () => addon.minibatch(new Float32Array(24), 4, 0, 3,
+        new Float32Array(8)),
+      {
+        name: 'RangeError',
+        message: 'modescope-native minibatch: N, B and C must be positive',
+      },
+    );
   });

@@ -18,10 +18,9 @@ import { BACKEND_FLAG, interruptFlag, reportRuntime } from './train.js';
 /**
  * The demo's defaults: grid25 at the default toy budget (5000 steps),
  * about a minute on 2 cores with the native backend. Seed 1 is one where
- * the vanilla GAN visibly drops modes: 14 of 25 in the bench:toy table of
- * docs/experiments.md, 18 (hinge: 24) with the fused MLP kernels, whose
- * float rounding differs; over seeds 0-2 vanilla covered 14, 23 and 24,
- * and hinge 20, 21 and 21 (see `npm run bench:toy`).
+ * the vanilla GAN visibly drops modes and hinge covers them all: 21 and
+ * 25 of 25 in the bench:toy table of docs/experiments.md (seeds 0-2:
+ * vanilla 22, 21, 19; hinge 23, 25, 23).
  */
 export const DEMO_DEFAULTS = {
   data: 'grid25',

@@ -76,37 +76,40 @@ test('same seed, same backend -> bit-identical parameters after 5 rounds (wgan-g
   assert.deepEqual(runs[0], runs[1]);
 });
 
-test('same seed on 1 and 2 kernel threads -> bit-identical parameters (vanilla, grid25, full-size MLPs)', async (t) => {
-  const { nativeAddon } = await import('../../src/backend/native/index.js');
-  const { tf } = await import('../../src/runtime/tf.js');
-  const addon = nativeAddon();
-  if (!addon || tf.getBackend() !== 'modescope-native') {
-    t.skip('the native backend is not in use');
-    return;
-  }
-  const before = addon.numThreads();
-  const runs = [];
-  try {
-    for (const threads of [1, 2]) {
-      addon.setNumThreads(threads);
-      // The default toy networks and batch (3x128, batch 256): large enough
-      // that the fused MLP passes split rows and weight gradients into
-      // blocks.
-      const { cfg, dataset } = await resolveRun({
-        data: 'grid25', preset: 'vanilla', overrides: { 'eval-samples': '64' },
-      });
-      const tr = new GanTrainer(cfg, dataset);
-      for (let i = 0; i < 3; i++) tr.round();
-      runs.push(Object.fromEntries(
-        Object.entries(tr.run.dParams).map(([k, v]) => [k, Array.from(v.dataSync())]),
-      ));
-      tr.dispose();
+for (const preset of ['vanilla', 'mbd']) {
+  test(`same seed on 1 and 2 kernel threads -> bit-identical parameters ` +
+    `(${preset}, grid25, full-size MLPs)`, async (t) => {
+    const { nativeAddon } = await import('../../src/backend/native/index.js');
+    const { tf } = await import('../../src/runtime/tf.js');
+    const addon = nativeAddon();
+    if (!addon || tf.getBackend() !== 'modescope-native') {
+      t.skip('the native backend is not in use');
+      return;
     }
-  } finally {
-    addon.setNumThreads(before);
-  }
-  assert.deepEqual(runs[0], runs[1]);
-});
+    const before = addon.numThreads();
+    const runs = [];
+    try {
+      for (const threads of [1, 2]) {
+        addon.setNumThreads(threads);
+        // The default toy networks and batch (3x128, batch 256): large enough
+        // that the fused MLP passes split rows and weight gradients into
+        // blocks.
+        const { cfg, dataset } = await resolveRun({
+          data: 'grid25', preset, overrides: { 'eval-samples': '64' },
+        });
+        const tr = new GanTrainer(cfg, dataset);
+        for (let i = 0; i < 3; i++) tr.round();
+        runs.push(Object.fromEntries(
+          Object.entries(tr.run.dParams).map(([k, v]) => [k, Array.from(v.dataSync())]),
+        ));
+        tr.dispose();
+      }
+    } finally {
+      addon.setNumThreads(before);
+    }
+    assert.deepEqual(runs[0], runs[1]);
+  });
+}
 
 test('different seeds -> different parameters', async () => {
   const out = [];

@@ -231,31 +231,12 @@ void gemm_narrow(bool ta, bool tb, int M, int N, int K, const float* A,
   }
 }
 
-}  // namespace
-
-namespace {
+bool is_narrow(int N) { return N * 2 < NR && N <= 8; }
 
 // sgemm_serial; `narrow` picks gemm_narrow's summation order for narrow
 // products. A slab of a product split over threads follows the whole
 // product's choice, so that every entry of C gets the same bits on any
 // number of threads.
-void sgemm_block(bool ta, bool tb, int M, int N, int K, const float* A,
-                 int lda, const float* B, int ldb, float* C, int ldc,
-                 bool accumulate, bool narrow);
-
-bool is_narrow(int N) { return N * 2 < NR && N <= 8; }
-
-}  // namespace
-
-void sgemm_serial(bool ta, bool tb, int M, int N, int K, const float* A,
-                  int lda, const float* B, int ldb, float* C, int ldc,
-                  bool accumulate) {
-  sgemm_block(ta, tb, M, N, K, A, lda, B, ldb, C, ldc, accumulate,
-              is_narrow(N));
-}
-
-namespace {
-
 void sgemm_block(bool ta, bool tb, int M, int N, int K, const float* A,
                  int lda, const float* B, int ldb, float* C, int ldc,
                  bool accumulate, bool narrow) {
@@ -294,6 +275,13 @@ void sgemm_block(bool ta, bool tb, int M, int N, int K, const float* A,
 }
 
 }  // namespace
+
+void sgemm_serial(bool ta, bool tb, int M, int N, int K, const float* A,
+                  int lda, const float* B, int ldb, float* C, int ldc,
+                  bool accumulate) {
+  sgemm_block(ta, tb, M, N, K, A, lda, B, ldb, C, ldc, accumulate,
+              is_narrow(N));
+}
 
 void sgemm(bool ta, bool tb, int M, int N, int K, const float* A, int lda,
            const float* B, int ldb, float* C, int ldc, bool accumulate) {

@@ -12,9 +12,9 @@
 // ([C, N]), so that they vectorise, with exp by a polynomial (exp_neg)
 // that vectorises too. Work is split over the B kernels, each summed by
 // one thread in a fixed order, so the result does not depend on the
-// thread count. The composite of standard
-// ops builds the [N, N, B, C] difference tensor instead (50 MB of
-// intermediates for N = 256, B = 100, C = 5); this needs none.
+// thread count. The composite of standard ops builds the [N, N, B, C]
+// difference tensor instead (50 MB of intermediates for N = 256, B = 100,
+// C = 5); this needs none.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>

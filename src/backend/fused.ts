@@ -12,11 +12,10 @@
  * Also: minibatch discrimination's pairwise kernel sum.
  *
  * Second order: dense, activation, batchNormTrain and minibatchKernelSum
- * may be differentiated
- * any number of times (WGAN-GP, R1, unrolled GANs): inside nested gradient
- * scopes they run as the composite of standard ops (unfused, slower,
- * exact), see useFused; plain first-order training takes the fused
- * kernels. adamUpdateAll has no
+ * may be differentiated any number of times (WGAN-GP, R1, unrolled GANs):
+ * inside nested gradient scopes they run as the composite of standard ops
+ * (unfused, slower, exact), see useFused; plain first-order training takes
+ * the fused kernels. adamUpdateAll has no
  * gradient (an optimiser step is never differentiated).
  */
 import * as tf from '@tensorflow/tfjs-core';

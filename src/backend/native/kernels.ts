@@ -353,7 +353,7 @@ function sliceKernels(): tf.KernelConfig[] {
       return sizes.map((piece) => {
         const size = x.shape.slice();
         size[axis] = piece;
-        const out = stridedSlice(backend, x, begin.slice(), size) ??
+        const out = stridedSlice(backend, x, begin, size) ??
           cpuKernel('Slice', {
             inputs: { x }, backend, attrs: { begin: begin.slice(), size },
           } as unknown as KernelArgs) as tf.TensorInfo;

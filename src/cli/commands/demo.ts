@@ -17,7 +17,7 @@ import { BACKEND_FLAG, interruptFlag, reportRuntime } from './train.js';
 
 /**
  * The demo's defaults: grid25 at the default toy budget (5000 steps),
- * about a minute on 2 cores with the native backend. Seed 1 is one where
+ * about half a minute on 2 cores with the native backend. Seed 1 is one where
  * the vanilla GAN visibly drops modes and hinge covers them all: 21 and
  * 25 of 25 in the bench:toy table of docs/experiments.md (seeds 0-2:
  * vanilla 22, 21, 19; hinge 23, 25, 23).

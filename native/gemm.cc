@@ -9,6 +9,7 @@
 // the same inner loop at the same speed.
 #include <algorithm>
 #include <cstdlib>
+#include <cmath>
 #include <cstring>
 
 #include "act.h"
@@ -102,27 +103,6 @@ void pack_b(bool tb, const float* B, int ldb, int p0, int kc, int j0, int nc,
   }
 }
 
-float dot(const float* __restrict a, const float* __restrict b, int n) {
-  float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int i = 0;
-  for (; i + 8 <= n; i += 8) {
-    for (int k = 0; k < 8; ++k) s[k] += a[i + k] * b[i + k];
-  }
-  float t = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-  for (; i < n; ++i) t += a[i] * b[i];
-  return t;
-}
-
-// c[i * ldc] += alpha * a[i] for i < n.
-void axpy_strided(float alpha, const float* __restrict a, float* __restrict c,
-                  int ldc, int n) {
-  if (ldc == 1) {
-    for (int i = 0; i < n; ++i) c[i] += alpha * a[i];
-  } else {
-    for (int i = 0; i < n; ++i) c[(long)i * ldc] += alpha * a[i];
-  }
-}
-
 // C tile [mr, nr] (+)= packed A strip x packed B strip over kc.
 void micro(int kc, const float* a, const float* b, float* C, int ldc, int mr,
            int nr, bool acc) {
@@ -190,12 +170,132 @@ void micro(int kc, const float* a, const float* b, float* C, int ldc, int mr,
 
 // C[M,N] (+)= op(A) op(B) for N < NR / 2 (a dense layer with one or two
 // outputs, and its weight gradient): the register-blocked kernel would pad
-// every B strip to NR columns and waste most of its work.
+// every B strip to NR columns and waste most of its work. The columns of
+// op(B) are copied out contiguous, then
+//  - A stored [M, K]: each entry is a dot product of A's row with a
+//    column, over 8 lanes of K at a time (two rows share each column
+//    load), the lanes summed at the end;
+//  - A stored [K, M] (weight gradients, x^T dy): 8 entries of a column of
+//    C at once, one fused multiply-add per k.
+// Every entry's arithmetic depends on its (i, j) and K alone, never on
+// where a thread's slab of rows starts: the same bits on any thread count.
+#ifdef MS_AVX2
+inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// C[i0..i0+R, 0..N) (+)= A rows . columns; R is 1 or 2.
+template <int N, int R>
+void narrow_rows(const float* A, int lda, int i0, const float (*col)[KC],
+                 int kc, float* C, int ldc, bool add) {
+  __m256 acc[R][N];
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < N; ++j) acc[r][j] = _mm256_setzero_ps();
+  const float* a[R];
+  for (int r = 0; r < R; ++r) a[r] = A + (long)(i0 + r) * lda;
+  int p = 0;
+  for (; p + 8 <= kc; p += 8) {
+    __m256 x[R];
+    for (int r = 0; r < R; ++r) x[r] = _mm256_loadu_ps(a[r] + p);
+    for (int j = 0; j < N; ++j) {
+      const __m256 c = _mm256_loadu_ps(col[j] + p);
+      for (int r = 0; r < R; ++r) acc[r][j] = _mm256_fmadd_ps(x[r], c, acc[r][j]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int j = 0; j < N; ++j) {
+      float s = hsum(acc[r][j]);
+      for (int q = p; q < kc; ++q) s = std::fma(a[r][q], col[j][q], s);
+      float* c = C + (long)(i0 + r) * ldc + j;
+      *c = add ? *c + s : s;
+    }
+  }
+}
+
+// C[i0..i0+8, 0..N) (+)= sum_p A[p, i0..i0+8] col[j][p]; A stored [K, M].
+template <int N>
+void narrow_cols8(const float* A, int lda, int i0, const float (*col)[KC],
+                  int kc, float* C, int ldc, bool add) {
+  __m256 acc[N];
+  for (int j = 0; j < N; ++j) acc[j] = _mm256_setzero_ps();
+  const float* a = A + i0;
+  for (int p = 0; p < kc; ++p) {
+    const __m256 x = _mm256_loadu_ps(a + (long)p * lda);
+    for (int j = 0; j < N; ++j) {
+      acc[j] = _mm256_fmadd_ps(x, _mm256_set1_ps(col[j][p]), acc[j]);
+    }
+  }
+  alignas(32) float t[8];
+  for (int j = 0; j < N; ++j) {
+    _mm256_store_ps(t, acc[j]);
+    for (int r = 0; r < 8; ++r) {
+      float* c = C + (long)(i0 + r) * ldc + j;
+      *c = add ? *c + t[r] : t[r];
+    }
+  }
+}
+
+template <int N>
+void narrow_block(bool ta, int M, const float* A, int lda,
+                  const float (*col)[KC], int kc, float* C, int ldc,
+                  bool add) {
+  if (!ta) {
+    int i = 0;
+    for (; i + 2 <= M; i += 2) narrow_rows<N, 2>(A, lda, i, col, kc, C, ldc, add);
+    if (i < M) narrow_rows<N, 1>(A, lda, i, col, kc, C, ldc, add);
+    return;
+  }
+  int i = 0;
+  for (; i + 8 <= M; i += 8) narrow_cols8<N>(A, lda, i, col, kc, C, ldc, add);
+  for (; i < M; ++i) {
+    // The lanes' arithmetic, one row at a time.
+    for (int j = 0; j < N; ++j) {
+      float s = 0.f;
+      for (int p = 0; p < kc; ++p) s = std::fma(A[(long)p * lda + i], col[j][p], s);
+      float* c = C + (long)i * ldc + j;
+      *c = add ? *c + s : s;
+    }
+  }
+}
+#else
+float dot(const float* __restrict a, const float* __restrict b, int n) {
+  float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int k = 0; k < 8; ++k) s[k] += a[i + k] * b[i + k];
+  }
+  float t = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+  for (; i < n; ++i) t += a[i] * b[i];
+  return t;
+}
+
+// The portable path: the compiler vectorises the inner loops.
+void narrow_portable(bool ta, int M, int N, const float* A, int lda,
+                     const float (*col)[KC], int kc, float* C, int ldc,
+                     bool add) {
+  for (int i = 0; i < M; ++i) {
+    for (int j = 0; j < N; ++j) {
+      float s = 0.f;
+      if (!ta) {
+        s = dot(A + (long)i * lda, col[j], kc);
+      } else {
+        for (int p = 0; p < kc; ++p) s += A[(long)p * lda + i] * col[j][p];
+      }
+      float* c = C + (long)i * ldc + j;
+      *c = add ? *c + s : s;
+    }
+  }
+}
+#endif
+
 void gemm_narrow(bool ta, bool tb, int M, int N, int K, const float* A,
                  int lda, const float* B, int ldb, float* C, int ldc,
                  bool acc) {
   // Column j of op(B), contiguous.
-  float col[8][KC];
+  alignas(32) float col[8][KC];
   for (int p0 = 0; p0 < K; p0 += KC) {
     const int kc = std::min(KC, K - p0);
     const bool add = acc || p0 > 0;
@@ -204,30 +304,21 @@ void gemm_narrow(bool ta, bool tb, int M, int N, int K, const float* A,
         col[j][p] = tb ? B[(long)j * ldb + p0 + p] : B[(long)(p0 + p) * ldb + j];
       }
     }
-    if (!ta) {
-      // Dot products of A's rows with the columns.
-      for (int i = 0; i < M; ++i) {
-        const float* a = A + (long)i * lda + p0;
-        for (int j = 0; j < N; ++j) {
-          float s = dot(a, col[j], kc);
-          float* c = C + (long)i * ldc + j;
-          *c = add ? *c + s : s;
-        }
-      }
-    } else {
-      // A is stored [K, M]: accumulate rows of A scaled by B's entries.
-      for (int j = 0; j < N; ++j) {
-        if (!add) {
-          for (int i = 0; i < M; ++i) C[(long)i * ldc + j] = 0.f;
-        }
-      }
-      for (int p = 0; p < kc; ++p) {
-        const float* a = A + (long)(p0 + p) * lda;
-        for (int j = 0; j < N; ++j) {
-          axpy_strided(col[j][p], a, C + j, ldc, M);
-        }
-      }
+    // A's block for this range of K.
+    const float* a = ta ? A + (long)p0 * lda : A + p0;
+#ifdef MS_AVX2
+    switch (N) {
+      case 1: narrow_block<1>(ta, M, a, lda, col, kc, C, ldc, add); break;
+      case 2: narrow_block<2>(ta, M, a, lda, col, kc, C, ldc, add); break;
+      case 3: narrow_block<3>(ta, M, a, lda, col, kc, C, ldc, add); break;
+      case 4: narrow_block<4>(ta, M, a, lda, col, kc, C, ldc, add); break;
+      case 5: narrow_block<5>(ta, M, a, lda, col, kc, C, ldc, add); break;
+      case 6: narrow_block<6>(ta, M, a, lda, col, kc, C, ldc, add); break;
+      default: narrow_block<7>(ta, M, a, lda, col, kc, C, ldc, add); break;
     }
+#else
+    narrow_portable(ta, M, N, a, lda, col, kc, C, ldc, add);
+#endif
   }
 }
 

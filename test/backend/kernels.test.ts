@@ -29,7 +29,7 @@ const MM_SHAPES: [number, number, number][] = [
   [1, 1, 1], [7, 5, 3], [37, 61, 129], [130, 17, 300], [6, 16, 256],
   // Narrow outputs (a dense layer with 1 or 2 units) over more than one
   // K block.
-  [300, 2, 513], [64, 1, 260],
+  [300, 2, 513], [64, 1, 260], [13, 7, 300], [9, 3, 5], [17, 4, 8],
 ];
 
 for (const [m, n, k] of MM_SHAPES) {

@@ -349,6 +349,9 @@ function release(h: Hidden): void {
 interface MlpSaved {
   inputs: tf.TensorInfo[];
   hidden: Hidden;
+  /** Scratch of the backward pass that no closure took (back to the pool
+   * with the rest). */
+  spare: Float32Array[];
 }
 const MLP_SAVED = new WeakMap<object, MlpSaved>();
 
@@ -361,9 +364,11 @@ function keepForBackward(
     dataId: t.dataId, shape: t.shape.slice(), dtype: t.dtype,
   }));
   for (const t of kept) backend.incRef(t.dataId);
-  MLP_SAVED.set(out.dataId, { inputs: kept, hidden: h });
+  const saved: MlpSaved = { inputs: kept, hidden: h, spare: [] };
+  MLP_SAVED.set(out.dataId, saved);
   backend.onFree(out.dataId, () => {
     release(h);
+    for (const a of saved.spare) backend.recycle(a);
     for (const t of kept) backend.disposeData(t.dataId);
   });
 }
@@ -378,7 +383,7 @@ function keepForBackward(
 interface MlpMemo {
   ids: object[];
   attrs: string;
-  /** The first output's buffer (kept out of the pool, see escape). */
+  /** A copy of the first output, the memo's own (not from the pool). */
   y: Float32Array;
   hidden: Hidden;
 }
@@ -420,9 +425,16 @@ export function mlpKernel(addon: NativeAddon): tf.KernelConfig {
     const out = output(backend, shape, h[L - 1]!);
     const hidden: Hidden = { arrays: h.slice(0, L - 1), refs: 1, backend };
     if (attrs.save) keepForBackward(backend, out, list, hidden);
-    backend.escape(h[L - 1]);
-    MLP_MEMO.unshift({ ids, attrs: key, y: h[L - 1]!, hidden });
-    if (MLP_MEMO.length > MLP_MEMO_SIZE) release(MLP_MEMO.pop()!.hidden);
+    // The memo copies y rather than pinning the output's buffer, which
+    // then returns to the pool like any other; the copy reuses the
+    // evicted entry's array when the sizes agree.
+    const evicted = MLP_MEMO.length >= MLP_MEMO_SIZE ? MLP_MEMO.pop()! : null;
+    if (evicted) release(evicted.hidden);
+    const y = h[L - 1]!;
+    const copy = evicted && evicted.y.length === y.length
+      ? evicted.y : new Float32Array(y.length);
+    copy.set(y);
+    MLP_MEMO.unshift({ ids, attrs: key, y: copy, hidden });
     return out;
   });
 }
@@ -477,6 +489,9 @@ export function mlpGradient(
       null, g0,
     );
     params = { dw, db, g0 };
+    // g0 is only read if the input's closure follows; otherwise it goes
+    // back to the pool with the saved arrays.
+    kept.spare.push(g0);
     return params;
   };
 
@@ -496,7 +511,6 @@ export function mlpGradient(
         false, true, 1, batch, widths[0]!, widths[1]!, params.g0, 0,
         ws()[0]!, 0, dx, null,
       );
-      backend.recycle(params.g0);
     } else {
       addon!.mlpBackward(
         batch, widths, plan.acts, plan.alphas, get(inputs[xAt]!, 'x'), ws(),

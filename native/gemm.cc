@@ -103,8 +103,27 @@ void pack_b(bool tb, const float* B, int ldb, int p0, int kc, int j0, int nc,
   }
 }
 
-// C tile [mr, nr] (+)= packed A strip x packed B strip over kc.
-void micro(int kc, const float* a, const float* b, float* C, int ldc, int mr,
+// How the micro-kernel reads its MR rows of op(A) at step p of K: from
+// a packed strip, or straight from A when A is small enough to sit in
+// cache as it is (see sgemm_block). Either way each C entry sums the same
+// products in the same order, so the choice never changes a bit.
+struct PackedA {  // [kc][MR], as pack_a writes it
+  const float* a;
+  const float* at(int p, int r) const { return a + (long)p * MR + r; }
+};
+struct RowsA {  // A stored [M, K]: row i0 + r at rows[r]
+  const float* rows[MR];
+  const float* at(int p, int r) const { return rows[r] + p; }
+};
+struct ColsA {  // A stored [K, M]: the MR rows of op(A) are adjacent
+  const float* a;
+  long lda;
+  const float* at(int p, int r) const { return a + p * lda + r; }
+};
+
+// C tile [mr, nr] (+)= A's strip (via `ap`) x packed B strip over kc.
+template <class AP>
+void micro(int kc, const AP& ap, const float* b, float* C, int ldc, int mr,
            int nr, bool acc) {
 #ifdef MS_AVX2
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
@@ -116,19 +135,18 @@ void micro(int kc, const float* a, const float* b, float* C, int ldc, int mr,
   for (int p = 0; p < kc; ++p) {
     __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
     __m256 x;
-    x = _mm256_broadcast_ss(a + 0);
+    x = _mm256_broadcast_ss(ap.at(p, 0));
     c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
-    x = _mm256_broadcast_ss(a + 1);
+    x = _mm256_broadcast_ss(ap.at(p, 1));
     c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
-    x = _mm256_broadcast_ss(a + 2);
+    x = _mm256_broadcast_ss(ap.at(p, 2));
     c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
-    x = _mm256_broadcast_ss(a + 3);
+    x = _mm256_broadcast_ss(ap.at(p, 3));
     c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
-    x = _mm256_broadcast_ss(a + 4);
+    x = _mm256_broadcast_ss(ap.at(p, 4));
     c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
-    x = _mm256_broadcast_ss(a + 5);
+    x = _mm256_broadcast_ss(ap.at(p, 5));
     c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
-    a += MR;
     b += NR;
   }
   alignas(32) float t[MR * NR];
@@ -155,9 +173,9 @@ void micro(int kc, const float* a, const float* b, float* C, int ldc, int mr,
   float t[MR * NR] = {0};
   for (int p = 0; p < kc; ++p) {
     for (int r = 0; r < MR; ++r) {
-      for (int c = 0; c < NR; ++c) t[r * NR + c] += a[r] * b[c];
+      const float x = *ap.at(p, r);
+      for (int c = 0; c < NR; ++c) t[r * NR + c] += x * b[c];
     }
-    a += MR;
     b += NR;
   }
 #endif
@@ -343,12 +361,45 @@ void sgemm_block(bool ta, bool tb, int M, int N, int K, const float* A,
     return;
   }
   Buffers& buf = buffers();
+  // Small products (a toy GAN's 256 x 128 x 128 layers) read op(A) in
+  // place: packing it cost about a tenth of their time, and an A of up
+  // to 256 KB stays in L2 as it is. (B is always packed: its rows, one
+  // power-of-two stride apart, would fall in a few L1 sets.)
+  const bool direct = (long)M * K <= 65536;
   for (int jc = 0; jc < N; jc += NC) {
     int nc = std::min(NC, N - jc);
     for (int pc = 0; pc < K; pc += KC) {
       int kc = std::min(KC, K - pc);
       bool acc = accumulate || pc > 0;
       pack_b(tb, B, ldb, pc, kc, jc, nc, buf.b);
+      if (direct) {
+        // op(A) read in place: no MC blocks, no packing (but of a last
+        // strip of fewer than MR rows, whose missing rows must read as 0).
+        for (int js = 0; js < nc; js += NR) {
+          const int nr = std::min(NR, nc - js);
+          const float* bs = buf.b + (long)js * kc;
+          float* Cj = C + jc + js;
+          int is = 0;
+          for (; is + MR <= M; is += MR) {
+            if (ta) {
+              micro(kc, ColsA{A + (long)pc * lda + is, lda}, bs,
+                    Cj + (long)is * ldc, ldc, MR, nr, acc);
+            } else {
+              RowsA ra;
+              for (int r = 0; r < MR; ++r) {
+                ra.rows[r] = A + (long)(is + r) * lda + pc;
+              }
+              micro(kc, ra, bs, Cj + (long)is * ldc, ldc, MR, nr, acc);
+            }
+          }
+          if (is < M) {
+            if (js == 0) pack_a(ta, A, lda, is, M - is, pc, kc, buf.a);
+            micro(kc, PackedA{buf.a}, bs, Cj + (long)is * ldc, ldc, M - is,
+                  nr, acc);
+          }
+        }
+        continue;
+      }
       for (int ic = 0; ic < M; ic += MC) {
         int mc = std::min(MC, M - ic);
         pack_a(ta, A, lda, ic, mc, pc, kc, buf.a);
@@ -356,7 +407,7 @@ void sgemm_block(bool ta, bool tb, int M, int N, int K, const float* A,
           int nr = std::min(NR, nc - js);
           for (int is = 0; is < mc; is += MR) {
             int mr = std::min(MR, mc - is);
-            micro(kc, buf.a + (long)is * kc, buf.b + (long)js * kc,
+            micro(kc, PackedA{buf.a + (long)is * kc}, buf.b + (long)js * kc,
                   C + (long)(ic + is) * ldc + jc + js, ldc, mr, nr, acc);
           }
         }

@@ -82,10 +82,27 @@ export class Rng {
     return r * Math.cos(2 * Math.PI * v);
   }
 
-  /** `n` standard normal draws, times `std`, plus `mean`. */
+  /**
+   * `n` standard normal draws, times `std`, plus `mean`: the same values
+   * as n calls of normal(), with each Box-Muller pair kept in locals (a
+   * spare in a field costs V8 a heap number per pair, half of the time).
+   */
   normalArray(n: number, mean = 0, std = 1): Float32Array {
     const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = mean + std * this.normal();
+    let i = 0;
+    if (n > 0 && this.spare !== null) {
+      out[i++] = mean + std * this.spare;
+      this.spare = null;
+    }
+    for (; i + 1 < n; i += 2) {
+      let u = 0;
+      while (u === 0) u = this.uniform();
+      const v = this.uniform();
+      const r = Math.sqrt(-2 * Math.log(u));
+      out[i] = mean + std * (r * Math.cos(2 * Math.PI * v));
+      out[i + 1] = mean + std * (r * Math.sin(2 * Math.PI * v));
+    }
+    if (i < n) out[i] = mean + std * this.normal();
     return out;
   }
 

@@ -1,7 +1,8 @@
 /**
  * The modescope side of `npm run bench:speed`: the two fixed GAN
  * configurations as functional training steps (parameters are plain
- * tensors, gradients come from tf.grads, Adam is adamUpdateAll).
+ * tensors, gradients come from tf.grads, Adam is adamUpdateFlat: one
+ * update for every parameter, the moments in one flat tensor each).
  *
  * The step matches bench/speed/reference.py (the canonical PyTorch DCGAN
  * step): one fake batch G(z); D is updated on the real batch and on the
@@ -20,7 +21,7 @@
 import { tf } from '../../src/runtime/tf.js';
 import { Rng } from '../../src/util/rng.js';
 import {
-  activation, adamUpdateAll, batchNormTrain, dense, denseChain,
+  activation, adamUpdateFlat, batchNormTrain, dense, denseChain,
   softplusMean,
 } from '../../src/backend/fused.js';
 
@@ -144,10 +145,10 @@ export class GanBench {
   private readonly rng: Rng;
   private g: T[];
   private d: T[];
-  private gm: T[];
-  private gv: T[];
-  private dm: T[];
-  private dv: T[];
+  private gm: T;
+  private gv: T;
+  private dm: T;
+  private dv: T;
   private t = 0;
 
   constructor(config: ConfigName, seed = 0) {
@@ -155,10 +156,11 @@ export class GanBench {
     this.model = config === 'T1' ? makeT1(this.rng) : makeC1(this.rng);
     this.g = this.model.g;
     this.d = this.model.d;
-    this.gm = this.g.map((p) => tf.zerosLike(p));
-    this.gv = this.g.map((p) => tf.zerosLike(p));
-    this.dm = this.d.map((p) => tf.zerosLike(p));
-    this.dv = this.d.map((p) => tf.zerosLike(p));
+    const total = (ps: T[]) => ps.reduce((n, p) => n + p.size, 0);
+    this.gm = tf.zeros([total(this.g)]);
+    this.gv = tf.zeros([total(this.g)]);
+    this.dm = tf.zeros([total(this.d)]);
+    this.dv = tf.zeros([total(this.d)]);
   }
 
   /** One D step and one G step; returns nothing (no sync with losses). */
@@ -181,12 +183,12 @@ export class GanBench {
           softplusMean(model.disc(dp, fake)),
         ),
       )(this.d);
-      return adamUpdateAll(this.d, grads, this.dm, this.dv, {
+      return adamUpdateFlat(this.d, grads, this.dm, this.dv, {
         ...adam, step: this.t,
       });
     });
     fake.dispose();
-    tf.dispose([...this.d, ...this.dm, ...this.dv]);
+    tf.dispose([...this.d, this.dm, this.dv]);
     this.d = dNext.params;
     this.dm = dNext.m;
     this.dv = dNext.v;
@@ -196,12 +198,12 @@ export class GanBench {
       const grads = tf.grads((...gp: T[]) =>
         softplusMean(model.disc(this.d, model.gen(gp, z)), -1),
       )(this.g);
-      return adamUpdateAll(this.g, grads, this.gm, this.gv, {
+      return adamUpdateFlat(this.g, grads, this.gm, this.gv, {
         ...adam, step: this.t,
       });
     });
     z.dispose();
-    tf.dispose([...this.g, ...this.gm, ...this.gv]);
+    tf.dispose([...this.g, this.gm, this.gv]);
     this.g = gNext.params;
     this.gm = gNext.m;
     this.gv = gNext.v;
@@ -214,7 +216,7 @@ export class GanBench {
 
   dispose(): void {
     tf.dispose([
-      ...this.g, ...this.d, ...this.gm, ...this.gv, ...this.dm, ...this.dv,
+      ...this.g, ...this.d, this.gm, this.gv, this.dm, this.dv,
       ...this.model.reals,
     ]);
   }

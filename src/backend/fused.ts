@@ -21,7 +21,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ACT as ACT_CODE, type ActName } from './native/addon.js';
 import { NATIVE_BACKEND } from './native/backend.js';
-import { mlpGradient } from './native/fused_kernels.js';
+import { ADAM_NAMES, mlpGradient } from './native/fused_kernels.js';
 import { ensureSecondOrderGradients } from '../nn/gradients.js';
 
 export type Activation = ActName;
@@ -364,10 +364,10 @@ export function adamUpdateAll(
   if (tf.getBackend() === NATIVE_BACKEND && n > 0) {
     const inputs: tf.NamedTensorMap = {};
     for (let i = 0; i < n; ++i) {
-      inputs[`p${i}`] = params[i]!;
-      inputs[`g${i}`] = grads[i]!;
-      inputs[`m${i}`] = m[i]!;
-      inputs[`v${i}`] = v[i]!;
+      inputs[ADAM_NAMES.p(i)] = params[i]!;
+      inputs[ADAM_NAMES.g(i)] = grads[i]!;
+      inputs[ADAM_NAMES.m(i)] = m[i]!;
+      inputs[ADAM_NAMES.v(i)] = v[i]!;
     }
     const out = tf.engine().runKernel('MsAdam', inputs, {
       lr, beta1, beta2, eps, step, count: n,
@@ -378,6 +378,18 @@ export function adamUpdateAll(
       v: out.slice(2 * n),
     };
   }
+  return adamComposite(params, grads, m, v, lr, beta1, beta2, eps, step);
+}
+
+/** adamUpdateAll in standard ops, one parameter at a time. */
+function adamComposite(
+  params: tf.Tensor[],
+  grads: tf.Tensor[],
+  m: tf.Tensor[],
+  v: tf.Tensor[],
+  lr: number, beta1: number, beta2: number, eps: number, step: number,
+): AdamState {
+  const n = params.length;
   const bc1 = 1 - Math.pow(beta1, step);
   const bc2 = 1 - Math.pow(beta2, step);
   const out: AdamState = { params: [], m: [], v: [] };
@@ -395,6 +407,99 @@ export function adamUpdateAll(
     out.v.push(v2!);
   }
   return out;
+}
+
+/** Adam's moments for a whole parameter list, one flat tensor each. */
+export type FlatAdamState = {
+  params: tf.Tensor[];
+  /** [total]: every parameter's first moment, in the order of params. */
+  m: tf.Tensor1D;
+  /** [total]: likewise the second moment. */
+  v: tf.Tensor1D;
+};
+
+/**
+ * adamUpdateAll with the moments of all parameters held in one flat
+ * float32 tensor each (m and v of shape [total], total = the sum of the
+ * parameters' sizes, parameter i's entries after those of 0..i-1; start
+ * both at tf.zeros([total])). The same update to the bit; on
+ * modescope-native it makes 2 moment tensors a step instead of two per
+ * parameter, which is what a hand-written training loop over many small
+ * parameters (a toy MLP GAN) spends a good part of its time on in tf.js's
+ * bookkeeping. Returns new tensors; the inputs are left untouched.
+ */
+export function adamUpdateFlat(
+  params: tf.Tensor[],
+  grads: tf.Tensor[],
+  m: tf.Tensor,
+  v: tf.Tensor,
+  options: AdamOptions,
+): FlatAdamState {
+  const n = params.length;
+  let total = 0;
+  for (const p of params) total += p.size;
+  for (const [name, t] of [['m', m], ['v', v]] as const) {
+    if (t.rank !== 1 || t.size !== total || t.dtype !== 'float32') {
+      throw new RangeError(
+        `adamUpdateFlat: ${name} must be float32 [${total}] (the parameters' ` +
+          `total size), but got ${t.dtype} [${t.shape}]`,
+      );
+    }
+  }
+  if (grads.length !== n) {
+    throw new RangeError(
+      `adamUpdateFlat: params and grads must have equal lengths, but got ` +
+        `${n} and ${grads.length}`,
+    );
+  }
+  const lr = options.lr;
+  const beta1 = options.beta1 ?? 0.9;
+  const beta2 = options.beta2 ?? 0.999;
+  const eps = options.eps ?? 1e-8;
+  const step = options.step;
+  if (!Number.isInteger(step) || step < 1) {
+    throw new RangeError(
+      `adamUpdateFlat: step must be an integer >= 1, but got ${step}`,
+    );
+  }
+  for (let i = 0; i < n; ++i) {
+    if (!sameShape(grads[i]!.shape, params[i]!.shape)) {
+      throw new RangeError(
+        `adamUpdateFlat: grads[${i}] must have shape ` +
+          `[${params[i]!.shape.join(',')}], but got [${grads[i]!.shape}]`,
+      );
+    }
+  }
+  if (tf.getBackend() === NATIVE_BACKEND && n > 0) {
+    const inputs: tf.NamedTensorMap = { m, v };
+    for (let i = 0; i < n; ++i) {
+      inputs[ADAM_NAMES.p(i)] = params[i]!;
+      inputs[ADAM_NAMES.g(i)] = grads[i]!;
+    }
+    const out = tf.engine().runKernel('MsAdam', inputs, {
+      lr, beta1, beta2, eps, step, count: n, flat: true,
+    }) as unknown as tf.Tensor[];
+    return {
+      params: out.slice(0, n),
+      m: out[n] as tf.Tensor1D,
+      v: out[n + 1] as tf.Tensor1D,
+    };
+  }
+  return tf.tidy(() => {
+    const sizes = params.map((p) => p.size);
+    const ms = n > 0 ? tf.split(m, sizes) : [];
+    const vs = n > 0 ? tf.split(v, sizes) : [];
+    const res = adamComposite(
+      params, grads,
+      ms.map((t, i) => tf.reshape(t, params[i]!.shape)),
+      vs.map((t, i) => tf.reshape(t, params[i]!.shape)),
+      lr, beta1, beta2, eps, step,
+    );
+    const flatten = (ts: tf.Tensor[]) =>
+      (ts.length > 0 ? tf.concat(ts.map((t) => tf.reshape(t, [-1]))) :
+        tf.zeros([0])) as tf.Tensor1D;
+    return { params: res.params, m: flatten(res.m), v: flatten(res.v) };
+  });
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

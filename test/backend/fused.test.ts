@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../src/runtime/tf.js';
 import {
-  activation, adamUpdateAll, batchNormTrain, dense, denseChain,
+  activation, adamUpdateAll, adamUpdateFlat, batchNormTrain, dense, denseChain,
   minibatchKernelSum, softplusMean, type Activation,
 } from '../../src/backend/fused.js';
 import { Rng } from '../../src/util/rng.js';
@@ -323,6 +323,51 @@ test('adamUpdateAll over 3 params, steps 1 and 7 -> cpu composite',
       }, 1e-6, 1e-5);
     }
   });
+
+test('adamUpdateFlat equals adamUpdateAll to the bit, on native and on ' +
+  'the cpu composite; its moments are the per-parameter ones concatenated',
+  { skip: skip() }, () => {
+    const rng = new Rng(8);
+    const shapes = [[5, 3], [3], [1], [2, 2, 2]];
+    const arrs = shapes.flatMap((s) => [
+      rand(rng, s), rand(rng, s), rand(rng, s, -0.1, 0.1),
+      rand(rng, s, 0, 0.01),
+    ]);
+    const prev = tf.getBackend();
+    for (const backend of ['cpu', 'modescope-native']) {
+      tf.setBackend(backend);
+      tf.tidy(() => {
+        const t = arrs.map((a) => tf.tensor(a.data, a.shape));
+        const pick = (k: number) => shapes.map((_, i) => t[4 * i + k]!);
+        const flat = (ts: tf.Tensor[]) => tf.concat(ts.map((x) => tf.reshape(x, [-1])));
+        for (const step of [1, 7]) {
+          const opts = { lr: 1e-3, beta1: 0.5, beta2: 0.999, eps: 1e-8, step };
+          const a = adamUpdateAll(pick(0), pick(1), pick(2), pick(3), opts);
+          const b = adamUpdateFlat(pick(0), pick(1), flat(pick(2)),
+            flat(pick(3)), opts);
+          a.params.forEach((p, i) => {
+            assert.deepEqual(b.params[i]!.shape, p.shape);
+            assert.deepEqual(b.params[i]!.dataSync(), p.dataSync(),
+              `${backend} step ${step} param ${i}`);
+          });
+          assert.deepEqual(b.m.dataSync(), flat(a.m).dataSync());
+          assert.deepEqual(b.v.dataSync(), flat(a.v).dataSync());
+        }
+      });
+    }
+    tf.setBackend(prev);
+  });
+
+test('adamUpdateFlat: moments of the wrong size -> pinned RangeError', () => {
+  const p = [tf.zeros([2, 3]), tf.zeros([4])];
+  const m = tf.zeros([9]);
+  assert.throws(() => adamUpdateFlat(p, p, m, m, { lr: 1, step: 1 }), {
+    name: 'RangeError',
+    message: "adamUpdateFlat: m must be float32 [10] (the parameters' total " +
+      'size), but got float32 [9]',
+  });
+  tf.dispose([...p, m]);
+});
 
 test('adamUpdateAll: mismatched lengths and step 0 -> pinned RangeErrors',
   () => {

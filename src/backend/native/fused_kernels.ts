@@ -71,6 +71,14 @@ const UNARY_OF_ACT: Record<number, number> = {
   [ACT.tanh]: UN.Tanh,
 };
 
+/** MsAdam's input names, made once (p0, g0, m0, v0, p1, ...). */
+export const ADAM_NAMES = (() => {
+  const cache: Record<string, string[]> = { p: [], g: [], m: [], v: [] };
+  const get = (k: string) => (i: number) =>
+    cache[k]![i] ?? (cache[k]![i] = `${k}${i}`);
+  return { p: get('p'), g: get('g'), m: get('m'), v: get('v') };
+})();
+
 export function fusedKernels(addon: NativeAddon): tf.KernelConfig[] {
   return [
     mlpKernel(addon),
@@ -242,36 +250,68 @@ export function fusedKernels(addon: NativeAddon): tf.KernelConfig[] {
       );
       return output(backend, [N, B, C], dm);
     }),
-    // Adam over `count` parameters: inputs p0.., g0.., m0.., v0..;
-    // outputs [p'0.., m'0.., v'0..].
+    // Adam over `count` parameters: inputs p0.., g0.., and either m0..,
+    // v0.. (outputs [p'0.., m'0.., v'0..]) or, with attrs.flat, one m and
+    // one v holding every parameter's moments in order (outputs [p'0..,
+    // m', v']).
     kernel('MsAdam', (inputs, backend, attrs) => {
       const count = Number(attrs.count);
-      const lists: Float32Array[][] = [[], [], [], [], [], [], []];
+      const flat = attrs.flat === true;
+      const p: Float32Array[] = [];
+      const g: Float32Array[] = [];
+      const m: Float32Array[] = [];
+      const v: Float32Array[] = [];
+      const p2: Float32Array[] = [];
+      const m2: Float32Array[] = [];
+      const v2: Float32Array[] = [];
       const shapes: number[][] = [];
-      for (let i = 0; i < count; ++i) {
-        const p = inputs[`p${i}`]!;
-        const pv = need(f32(backend, p), 'MsAdam', `params[${i}]`);
-        lists[0]!.push(pv);
-        lists[1]!.push(need(f32(backend, inputs[`g${i}`]!), 'MsAdam',
-          `grads[${i}]`));
-        lists[2]!.push(need(f32(backend, inputs[`m${i}`]!), 'MsAdam',
-          `m[${i}]`));
-        lists[3]!.push(need(f32(backend, inputs[`v${i}`]!), 'MsAdam',
-          `v[${i}]`));
-        for (let k = 4; k < 7; ++k) lists[k]!.push(alloc(backend, pv.length));
-        shapes.push(p.shape);
+      let fm: Float32Array | null = null;
+      let fv: Float32Array | null = null;
+      let fm2: Float32Array | null = null;
+      let fv2: Float32Array | null = null;
+      if (flat) {
+        fm = need(f32(backend, inputs.m!), 'MsAdam', 'm');
+        fv = need(f32(backend, inputs.v!), 'MsAdam', 'v');
+        fm2 = alloc(backend, fm.length);
+        fv2 = alloc(backend, fv.length);
       }
-      const [p, g, m, v, p2, m2, v2] = lists as [
-        Float32Array[], Float32Array[], Float32Array[], Float32Array[],
-        Float32Array[], Float32Array[], Float32Array[],
-      ];
+      let offset = 0;
+      for (let i = 0; i < count; ++i) {
+        const pt = inputs[ADAM_NAMES.p(i)]!;
+        const pv = need(f32(backend, pt), 'MsAdam', `params[${i}]`);
+        const n = pv.length;
+        p.push(pv);
+        g.push(need(f32(backend, inputs[ADAM_NAMES.g(i)]!), 'MsAdam',
+          `grads[${i}]`));
+        p2.push(alloc(backend, n));
+        if (flat) {
+          m.push(fm!.subarray(offset, offset + n));
+          v.push(fv!.subarray(offset, offset + n));
+          m2.push(fm2!.subarray(offset, offset + n));
+          v2.push(fv2!.subarray(offset, offset + n));
+        } else {
+          m.push(need(f32(backend, inputs[ADAM_NAMES.m(i)]!), 'MsAdam',
+            `m[${i}]`));
+          v.push(need(f32(backend, inputs[ADAM_NAMES.v(i)]!), 'MsAdam',
+            `v[${i}]`));
+          m2.push(alloc(backend, n));
+          v2.push(alloc(backend, n));
+        }
+        offset += n;
+        shapes.push(pt.shape);
+      }
       addon.adamAll(
         p, g, m, v, p2, m2, v2, Number(attrs.lr), Number(attrs.beta1),
         Number(attrs.beta2), Number(attrs.eps), Number(attrs.step),
       );
-      const wrap = (arrs: Float32Array[]) =>
-        arrs.map((a, i) => output(backend, shapes[i]!, a));
-      return [...wrap(p2), ...wrap(m2), ...wrap(v2)];
+      const out = p2.map((a, i) => output(backend, shapes[i]!, a));
+      if (flat) {
+        out.push(output(backend, [offset], fm2!), output(backend, [offset], fv2!));
+      } else {
+        for (let i = 0; i < count; ++i) out.push(output(backend, shapes[i]!, m2[i]!));
+        for (let i = 0; i < count; ++i) out.push(output(backend, shapes[i]!, v2[i]!));
+      }
+      return out;
     }),
   ];
 }

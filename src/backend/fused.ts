@@ -168,8 +168,10 @@ export function denseChain(
       `denseChain: x must be [batch, units], but got [${x.shape}]`,
     );
   }
-  const allF32 = [x, ...layers.flatMap((l) => (l.b ? [l.w, l.b] : [l.w]))]
-    .every((t) => t.dtype === 'float32');
+  let allF32 = x.dtype === 'float32';
+  for (const l of layers) {
+    allF32 &&= l.w.dtype === 'float32' && (!l.b || l.b.dtype === 'float32');
+  }
   if (useFused() && allF32) {
     const inputs: tf.Tensor[] = [];
     for (const l of layers) {

@@ -11,6 +11,7 @@ import {
 } from '../../src/backend/fused.js';
 import { Rng } from '../../src/util/rng.js';
 import { compareBackends, rand, startNative } from './_helpers.js';
+import { loadAddon } from '../../src/backend/native/addon.js';
 
 const ok = await startNative();
 const skip = () => (ok ? false : 'native addon not built');
@@ -169,6 +170,59 @@ test('denseChain: a training loop of grads leaks no tensors',
     assert.equal(tf.memory().numTensors, before);
     tf.dispose([x, ...p]);
   });
+
+test('denseChain on native: a repeat with the same tensors and ' +
+  'activations reuses the forward pass (values and gradients unchanged), ' +
+  'another activation or input does not', { skip: skip() }, () => {
+  const addon = loadAddon().addon!;
+  const forward = addon.mlpForward;
+  let runs = 0;
+  addon.mlpForward = (...a: Parameters<typeof forward>) => {
+    runs += 1;
+    return forward(...a);
+  };
+  try {
+    const prev = tf.getBackend();
+    tf.setBackend('modescope-native');
+    const rng = new Rng(11);
+    const t = (s: number[]) => {
+      const a = rand(rng, s);
+      return tf.tensor(a.data, a.shape);
+    };
+    const x = t([7, 3]);
+    const x2 = t([7, 3]);
+    const w0 = t([3, 5]);
+    const b0 = t([5]);
+    const w1 = t([5, 2]);
+    const layers = (act: Activation) => [
+      { w: w0, b: b0, activation: act }, { w: w1, b: null },
+    ];
+    const first = denseChain(x, layers('relu'));
+    const want = first.arraySync();
+    first.dispose();
+    const f = (xx: tf.Tensor, act: Activation) => (w: tf.Tensor) =>
+      tf.sum(tf.square(denseChain(xx, [
+        { w, b: b0, activation: act }, { w: w1, b: null },
+      ])));
+    const g1 = tf.grad(f(x, 'relu'))(w0);
+    runs = 0;
+    // Same tensors: the memo's copy, even though `first` is gone.
+    const again = denseChain(x, layers('relu'));
+    assert.deepEqual(again.arraySync(), want);
+    const g2 = tf.grad(f(x, 'relu'))(w0);
+    assert.deepEqual(g2.arraySync(), g1.arraySync());
+    assert.equal(runs, 0, 'no forward pass for a repeat');
+    const other = denseChain(x, layers('tanh'));
+    assert.equal(runs, 1, 'another activation runs');
+    assert.notDeepEqual(other.arraySync(), want);
+    const moved = denseChain(x2, layers('relu'));
+    assert.equal(runs, 2, 'another input runs');
+    tf.dispose([x, x2, w0, b0, w1, g1, g2, again, other, moved]);
+    tf.setBackend(prev);
+  } finally {
+    addon.mlpForward = forward;
+  }
+});
 
 test('denseChain: mismatched widths -> pinned RangeError', () => {
   const x = tf.zeros([2, 3]);

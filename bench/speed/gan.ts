@@ -12,7 +12,9 @@
  * minimises softplus(-D(G(z))). Adam(1e-4, 0.5, 0.999), eps 1e-8.
  *
  * T1 (toy MLP GAN): z 2; G 2-128-128-128-2, D 2-128-128-128-1, ReLU;
- *   batch 256.
+ *   batch 256. Each network's weights and biases live in one flat tensor
+ *   (denseChainFlat), so a step makes one gradient and one Adam update
+ *   per network rather than one per weight and bias.
  * C1 (MNIST DCGAN): z 100; G: FC to 128x7x7 + BN + ReLU, transposed conv
  *   128->64 (4x4, stride 2) + BN + ReLU, transposed conv 64->1 + tanh;
  *   D: conv 1->64 (4x4, stride 2) + LeakyReLU(0.2), conv 64->128 + BN +
@@ -21,8 +23,8 @@
 import { tf } from '../../src/runtime/tf.js';
 import { Rng } from '../../src/util/rng.js';
 import {
-  activation, adamUpdateFlat, batchNormTrain, dense, denseChain,
-  softplusMean,
+  activation, adamUpdateFlat, batchNormTrain, dense, denseChainFlat,
+  softplusMean, type FlatMlpSpec,
 } from '../../src/backend/fused.js';
 
 export type ConfigName = 'T1' | 'C1';
@@ -46,33 +48,42 @@ function uniform(rng: Rng, shape: number[], fanIn: number): T {
   return tf.tensor(rng.uniformArray(n, -s, s), shape, 'float32');
 }
 
-function mlp(rng: Rng, sizes: number[]): T[] {
-  const p: T[] = [];
-  for (let i = 0; i + 1 < sizes.length; ++i) {
-    p.push(uniform(rng, [sizes[i]!, sizes[i + 1]!], sizes[i]!));
-    p.push(uniform(rng, [sizes[i + 1]!], sizes[i]!));
+/**
+ * An MLP of ReLU hidden layers and a linear output, its parameters in one
+ * flat tensor (w0, b0, w1, b1, ... as denseChainFlat reads them), each
+ * layer drawn with PyTorch's nn.Linear init.
+ */
+function mlp(rng: Rng, widths: number[]): { theta: T; spec: FlatMlpSpec } {
+  const parts: Float32Array[] = [];
+  for (let i = 0; i + 1 < widths.length; ++i) {
+    const s = 1 / Math.sqrt(widths[i]!);
+    parts.push(rng.uniformArray(widths[i]! * widths[i + 1]!, -s, s));
+    parts.push(rng.uniformArray(widths[i + 1]!, -s, s));
   }
-  return p;
-}
-
-function mlpApply(p: T[], x: T): T {
-  const layers = p.length / 2;
-  return denseChain(x, Array.from({ length: layers }, (_, i) => ({
-    w: p[2 * i]!,
-    b: p[2 * i + 1]!,
-    activation: i + 1 < layers ? 'relu' as const : 'linear' as const,
-  })));
+  const n = parts.reduce((a, p) => a + p.length, 0);
+  const flat = new Float32Array(n);
+  let at = 0;
+  for (const p of parts) {
+    flat.set(p, at);
+    at += p.length;
+  }
+  const layers = widths.slice(1).map((_, i) => ({
+    activation: i + 2 < widths.length ? 'relu' as const : 'linear' as const,
+  }));
+  return { theta: tf.tensor1d(flat), spec: { widths, layers } };
 }
 
 function makeT1(rng: Rng): Model {
   const batch = 256;
+  const g = mlp(rng, [2, 128, 128, 128, 2]);
+  const d = mlp(rng, [2, 128, 128, 128, 1]);
   return {
     zDim: 2,
     batch,
-    g: mlp(rng, [2, 128, 128, 128, 2]),
-    d: mlp(rng, [2, 128, 128, 128, 1]),
-    gen: mlpApply,
-    disc: mlpApply,
+    g: [g.theta],
+    d: [d.theta],
+    gen: (p, z) => denseChainFlat(z, p[0]!, g.spec),
+    disc: (p, x) => denseChainFlat(x, p[0]!, d.spec),
     reals: Array.from({ length: 8 }, () =>
       tf.tensor2d(rng.normalArray(batch * 2), [batch, 2]),
     ),

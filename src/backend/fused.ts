@@ -197,6 +197,118 @@ export function denseChain(
 }
 
 /**
+ * The shape of an MLP whose parameters live in one flat tensor (see
+ * denseChainFlat).
+ */
+export interface FlatMlpSpec {
+  /** Widths from input to output: [in, hidden..., out] (>= 2 entries). */
+  widths: readonly number[];
+  /** One per layer (widths.length - 1): activation and alpha. */
+  layers: readonly ActivationOptions[];
+  /** Whether the layers have biases; default true. */
+  bias?: boolean;
+}
+
+/** theta's length for spec: the sum over layers of in*out (+ out). */
+export function flatMlpSize(spec: FlatMlpSpec): number {
+  const { widths } = spec;
+  let n = 0;
+  for (let l = 0; l + 1 < widths.length; ++l) {
+    n += widths[l]! * widths[l + 1]! + (spec.bias === false ? 0 : widths[l + 1]!);
+  }
+  return n;
+}
+
+function checkFlatSpec(spec: FlatMlpSpec): void {
+  const { widths, layers } = spec;
+  if (widths.length < 2 || !widths.every((w) => Number.isInteger(w) && w > 0)) {
+    throw new RangeError(
+      `denseChainFlat: widths must be >= 2 positive integers, but got ` +
+        `[${widths.join(',')}]`,
+    );
+  }
+  if (layers.length !== widths.length - 1) {
+    throw new RangeError(
+      `denseChainFlat: needs ${widths.length - 1} layers for widths ` +
+        `[${widths.join(',')}], but got ${layers.length}`,
+    );
+  }
+}
+
+/**
+ * Layer l's weight [widths[l], widths[l+1]] and bias of a flat parameter
+ * tensor, as standard-op slices (differentiable to any order).
+ */
+export function flatMlpLayers(theta: tf.Tensor, spec: FlatMlpSpec): ChainLayer[] {
+  checkFlatSpec(spec);
+  const { widths } = spec;
+  const out: ChainLayer[] = [];
+  let at = 0;
+  for (let l = 0; l + 1 < widths.length; ++l) {
+    const i = widths[l]!;
+    const o = widths[l + 1]!;
+    const w = tf.reshape(tf.slice(theta, [at], [i * o]), [i, o]);
+    at += i * o;
+    let b: tf.Tensor | null = null;
+    if (spec.bias !== false) {
+      b = tf.slice(theta, [at], [o]);
+      at += o;
+    }
+    out.push({ ...spec.layers[l], w, b });
+  }
+  return out;
+}
+
+/**
+ * denseChain with every layer's parameters in one flat float32 tensor
+ * theta [flatMlpSize(spec)]: w_0 ([in, out], row-major), b_0, w_1, b_1,
+ * ... The same values and gradients as denseChain over those slices; on
+ * modescope-native one MsMlp kernel whose gradient is one tensor, so that
+ * a training step of a small MLP (a toy GAN's G and D) makes a handful of
+ * tensors instead of one per weight and bias, and its Adam update (see
+ * adamUpdateFlat) runs on a single parameter. Elsewhere, and inside
+ * nested gradient scopes, the composite over flatMlpLayers.
+ *
+ * x [batch, widths[0]]; returns [batch, widths[last]].
+ */
+export function denseChainFlat(
+  x: tf.Tensor,
+  theta: tf.Tensor,
+  spec: FlatMlpSpec,
+): tf.Tensor2D {
+  checkFlatSpec(spec);
+  const size = flatMlpSize(spec);
+  if (theta.rank !== 1 || theta.size !== size) {
+    throw new RangeError(
+      `denseChainFlat: theta must be [${size}] for widths ` +
+        `[${spec.widths.join(',')}], but got [${theta.shape}]`,
+    );
+  }
+  if (x.rank !== 2 || x.shape[1] !== spec.widths[0]) {
+    throw new RangeError(
+      `denseChainFlat: x must be [batch, ${spec.widths[0]}], but got ` +
+        `[${x.shape}]`,
+    );
+  }
+  const checked = spec.layers.map((l, i) =>
+    checkAct(`denseChainFlat: layer ${i}`, l));
+  if (useFused() && x.dtype === 'float32' && theta.dtype === 'float32') {
+    const state = tf.engine().state as unknown as { gradientDepth: number };
+    const bias = spec.bias === false ? 0 : 1;
+    return tf.engine().runKernel(
+      'MsMlp', [theta, x] as unknown as tf.NamedTensorMap, {
+        acts: checked.map((c) => ACT_CODE[c.activation]),
+        alphas: checked.map((c) => c.alpha),
+        biases: checked.map(() => bias),
+        flat: spec.widths.slice(),
+        save: state.gradientDepth > 0,
+      },
+    ) as tf.Tensor2D;
+  }
+  return denseChain(x, flatMlpLayers(theta, spec));
+}
+
+/**
  * mean(softplus(sign * x)) over every element of x, a scalar: the
  * cross-entropy terms of GAN losses on logits (-log sigmoid(x) =
  * softplus(-x), -log(1 - sigmoid(x)) = softplus(x)). One kernel forward

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { tf } from '../../src/runtime/tf.js';
 import {
   activation, adamUpdateAll, adamUpdateFlat, batchNormTrain, dense, denseChain,
+  denseChainFlat, flatMlpSize, type FlatMlpSpec,
   minibatchKernelSum, softplusMean, type Activation,
 } from '../../src/backend/fused.js';
 import { Rng } from '../../src/util/rng.js';
@@ -131,6 +132,99 @@ for (const mode of ['params', 'input'] as const) {
       }, 1e-5, 1e-4);
   });
 }
+
+// denseChainFlat: one flat parameter tensor, the threaded batch split,
+// with and without biases, against the cpu composite (slices).
+for (const bias of [true, false]) {
+  test(`denseChainFlat [203,40]->96->96->2 bias=${bias}: value and ` +
+    'gradients of theta and x -> cpu composite', { skip: skip() }, () => {
+    const spec: FlatMlpSpec = {
+      widths: [40, 96, 96, 2],
+      layers: [{ activation: 'relu' },
+        { activation: 'leakyrelu', alpha: 0.2 }, {}],
+      bias,
+    };
+    const rng = new Rng(bias ? 21 : 22);
+    const x = rand(rng, [203, 40], -2, 2);
+    const theta = rand(rng, [flatMlpSize(spec)], -0.3, 0.3);
+    const up = rand(rng, [203, 2]);
+    compareBackends(`denseChainFlat bias=${bias}`, [x, theta, up],
+      (xt, th, u) => {
+        const loss = (a: tf.Tensor, t: tf.Tensor) =>
+          tf.sum(tf.mul(denseChainFlat(a, t, spec), u!));
+        return [denseChainFlat(xt!, th!, spec),
+          ...tf.grads(loss)([xt!, th!]), tf.grad((t) => loss(xt!, t))(th!)];
+      }, 1e-5, 1e-4);
+  });
+}
+
+test('denseChainFlat equals denseChain over the same weights, to the bit ' +
+  '(native)', { skip: skip() }, () => {
+    tf.setBackend('modescope-native');
+    const rng = new Rng(23);
+    const spec: FlatMlpSpec = {
+      widths: [2, 16, 1], layers: [{ activation: 'relu' }, {}],
+    };
+    tf.tidy(() => {
+      const x = tf.tensor(rand(rng, [9, 2]).data, [9, 2]);
+      const sizes = [32, 16, 16, 1];
+      const parts = sizes.map((n) => tf.tensor(rand(rng, [n]).data, [n]));
+      const theta = tf.concat(parts);
+      const layers = [
+        { w: tf.reshape(parts[0]!, [2, 16]), b: parts[1]!,
+          activation: 'relu' as const },
+        { w: tf.reshape(parts[2]!, [16, 1]), b: parts[3]! },
+      ];
+      assert.deepEqual(denseChainFlat(x, theta, spec).dataSync(),
+        denseChain(x, layers).dataSync());
+      const gFlat = tf.grad((t) => tf.sum(denseChainFlat(x, t, spec)))(theta);
+      const gParts = tf.grads((...q) => tf.sum(denseChain(x, [
+        { w: tf.reshape(q[0]!, [2, 16]), b: q[1]!, activation: 'relu' },
+        { w: tf.reshape(q[2]!, [16, 1]), b: q[3]! },
+      ])))(parts);
+      assert.deepEqual(gFlat.dataSync(), tf.concat(gParts).dataSync());
+    });
+  });
+
+test('denseChainFlat: gradient penalty through it (second order) -> cpu',
+  { skip: skip() }, () => {
+    const rng = new Rng(405);
+    const spec: FlatMlpSpec = {
+      widths: [3, 8, 1],
+      layers: [{ activation: 'leakyrelu', alpha: 0.2 }, {}],
+    };
+    const x = rand(rng, [6, 3]);
+    const theta = rand(rng, [flatMlpSize(spec)]);
+    compareBackends('denseChainFlat penalty', [x, theta], (xt, th) => {
+      const penalty = (t: tf.Tensor) => {
+        const gx = tf.grad((inp: tf.Tensor) =>
+          tf.sum(denseChainFlat(inp, t, spec)))(xt!);
+        return tf.sum(tf.square(gx));
+      };
+      return [tf.grad(penalty)(th!)];
+    }, 1e-5, 1e-4);
+  });
+
+test('denseChainFlat: wrong theta size, x width, layer count -> pinned ' +
+  'RangeErrors', () => tf.tidy(() => {
+  const spec: FlatMlpSpec = { widths: [2, 3, 1], layers: [{}, {}] };
+  assert.equal(flatMlpSize(spec), 2 * 3 + 3 + 3 + 1);
+  const x = tf.zeros([4, 2]);
+  assert.throws(() => denseChainFlat(x, tf.zeros([12]), spec), {
+    name: 'RangeError',
+    message: 'denseChainFlat: theta must be [13] for widths [2,3,1], but ' +
+      'got [12]',
+  });
+  assert.throws(() => denseChainFlat(tf.zeros([4, 3]), tf.zeros([13]), spec), {
+    name: 'RangeError',
+    message: 'denseChainFlat: x must be [batch, 2], but got [4,3]',
+  });
+  assert.throws(() => denseChainFlat(x, tf.zeros([13]),
+    { widths: [2, 3, 1], layers: [{}] }), {
+    name: 'RangeError',
+    message: 'denseChainFlat: needs 2 layers for widths [2,3,1], but got 1',
+  });
+}));
 
 test('denseChain: gradient penalty through it (second order) -> cpu',
   { skip: skip() }, () => {

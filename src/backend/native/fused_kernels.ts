@@ -332,6 +332,16 @@ interface MlpPlan {
   wAt: number[];
   bAt: number[];
   xAt: number;
+  /**
+   * With attrs.flat (the widths), the inputs are [theta, x]: every w_l
+   * ([in, out], row-major) then b_l, layer by layer, in one flat tensor;
+   * wOff/bOff are their offsets in theta (bOff -1 without a bias) and
+   * size its length.
+   */
+  flat: boolean;
+  wOff: number[];
+  bOff: number[];
+  size: number;
 }
 
 function mlpPlan(shapes: readonly (readonly number[])[], attrs: Attrs):
@@ -339,27 +349,66 @@ function mlpPlan(shapes: readonly (readonly number[])[], attrs: Attrs):
   const acts = attrs.acts as number[];
   const alphas = attrs.alphas as number[];
   const biases = attrs.biases as number[];
+  const flatWidths = attrs.flat as number[] | undefined;
   const L = acts.length;
   const wAt: number[] = [];
   const bAt: number[] = [];
-  let k = 0;
-  for (let l = 0; l < L; ++l) {
-    wAt.push(k++);
-    bAt.push(biases[l] ? k++ : -1);
-  }
-  const xAt = k;
-  const x = shapes[xAt]!;
+  const wOff: number[] = [];
+  const bOff: number[] = [];
   const widths = new Int32Array(L + 1);
-  widths[0] = x[1]!;
-  for (let l = 0; l < L; ++l) widths[l + 1] = shapes[wAt[l]!]![1]!;
+  let xAt: number;
+  let size = 0;
+  if (flatWidths) {
+    widths.set(flatWidths);
+    for (let l = 0; l < L; ++l) {
+      wOff.push(size);
+      size += widths[l]! * widths[l + 1]!;
+      bOff.push(biases[l] ? size : -1);
+      if (biases[l]) size += widths[l + 1]!;
+    }
+    xAt = 1;
+  } else {
+    let k = 0;
+    for (let l = 0; l < L; ++l) {
+      wAt.push(k++);
+      bAt.push(biases[l] ? k++ : -1);
+    }
+    xAt = k;
+    widths[0] = shapes[xAt]![1]!;
+    for (let l = 0; l < L; ++l) widths[l + 1] = shapes[wAt[l]!]![1]!;
+  }
   return {
-    batch: x[0]!,
+    batch: shapes[xAt]![0]!,
     widths,
     acts: Int32Array.from(acts),
     alphas: Float32Array.from(alphas),
     wAt,
     bAt,
     xAt,
+    flat: flatWidths !== undefined,
+    wOff,
+    bOff,
+    size,
+  };
+}
+
+/** The weight and bias arrays of each layer (views into theta if flat). */
+function layerArrays(
+  plan: MlpPlan, get: (i: number, what: string) => Float32Array,
+): { W: Float32Array[]; b: (Float32Array | null)[] } {
+  const { widths } = plan;
+  if (plan.flat) {
+    const theta = get(0, 'theta');
+    return {
+      W: plan.wOff.map((o, l) =>
+        theta.subarray(o, o + widths[l]! * widths[l + 1]!)),
+      b: plan.bOff.map((o, l) =>
+        (o < 0 ? null : theta.subarray(o, o + widths[l + 1]!))),
+    };
+  }
+  return {
+    W: plan.wAt.map((i, l) => get(i, `w${l}`)),
+    b: plan.bAt.map((i, l) => (i < 0 ? null : get(i, `b${l}`))),
   };
 }
 
@@ -422,6 +471,7 @@ function keepForBackward(
  */
 interface MlpMemo {
   ids: object[];
+  flat: boolean;
   bAt: number[];
   acts: Int32Array;
   alphas: Float32Array;
@@ -443,15 +493,16 @@ export function mlpKernel(addon: NativeAddon): tf.KernelConfig {
     const backend = cpu as NativeBackend;
     const list = inputs as unknown as tf.TensorInfo[];
     const plan = mlpPlan(list.map((t) => t.shape), attrs);
-    const { batch, widths, wAt, bAt, xAt } = plan;
-    const L = wAt.length;
+    const { batch, widths, xAt } = plan;
+    const L = plan.acts.length;
     const shape = [batch, widths[L]!];
     const ids = list.map((t) => t.dataId as object);
     // The same inputs in the same slots (so the same biases) and the
     // same activations: the same result.
     let hit: MlpMemo | undefined;
     for (const m of MLP_MEMO) {
-      if (sameItems(m.ids, ids) && sameItems(m.bAt, plan.bAt) &&
+      if (sameItems(m.ids, ids) && m.flat === plan.flat &&
+        sameItems(m.bAt, plan.flat ? plan.bOff : plan.bAt) &&
         sameItems(m.acts, plan.acts) && sameItems(m.alphas, plan.alphas)) {
         hit = m;
         break;
@@ -469,11 +520,9 @@ export function mlpKernel(addon: NativeAddon): tf.KernelConfig {
     const h = Array.from(
       { length: L }, (_, l) => alloc(backend, batch * widths[l + 1]!),
     );
+    const { W, b } = layerArrays(plan, get);
     addon.mlpForward(
-      batch, widths, plan.acts, plan.alphas, get(xAt, 'x'),
-      wAt.map((i, l) => get(i, `w${l}`)),
-      bAt.map((i, l) => (i < 0 ? null : get(i, `b${l}`))),
-      h,
+      batch, widths, plan.acts, plan.alphas, get(xAt, 'x'), W, b, h,
     );
     const out = output(backend, shape, h[L - 1]!);
     const hidden: Hidden = { arrays: h.slice(0, L - 1), refs: 1, backend };
@@ -488,8 +537,8 @@ export function mlpKernel(addon: NativeAddon): tf.KernelConfig {
       ? evicted.y : new Float32Array(y.length);
     copy.set(y);
     MLP_MEMO.unshift({
-      ids, bAt: plan.bAt, acts: plan.acts, alphas: plan.alphas, y: copy,
-      hidden,
+      ids, flat: plan.flat, bAt: plan.flat ? plan.bOff : plan.bAt,
+      acts: plan.acts, alphas: plan.alphas, y: copy, hidden,
     });
     return out;
   });
@@ -522,29 +571,48 @@ export function mlpGradient(
   }
   const inputs = kept.inputs;
   const plan = mlpPlan(inputs.map((t) => t.shape), attrs);
-  const { batch, widths, wAt, xAt } = plan;
-  const bAt = plan.bAt;
-  const L = wAt.length;
+  const { batch, widths, xAt } = plan;
+  const L = plan.acts.length;
   const get = (t: tf.TensorInfo, what: string) =>
     need(f32(backend, t), 'MsMlp gradient', what);
-  const ws = () => wAt.map((i, l) => get(inputs[i]!, `w${l}`));
+  const ws = () => layerArrays(plan, (i, what) => get(inputs[i]!, what)).W;
   const hidden = () => [...kept.hidden.arrays, get(y, 'y')];
   const tensor = (v: Float32Array, shape: number[]) =>
     tf.engine().makeTensor(v, shape, 'float32');
 
-  let params: { dw: Float32Array[]; db: Float32Array[]; g0: Float32Array }
-    | null = null;
-  const paramGrads = () => {
+  interface ParamGrads {
+    dw: Float32Array[];
+    db: (Float32Array | null)[];
+    /** flat: dw and db are views into it. */
+    theta: Float32Array | null;
+    g0: Float32Array;
+  }
+  let params: ParamGrads | null = null;
+  const paramGrads = (): ParamGrads => {
     if (params) return params;
-    const dw = wAt.map((_, l) => alloc(backend, widths[l]! * widths[l + 1]!));
-    const db = bAt.map((i, l) => alloc(backend, i < 0 ? 0 : widths[l + 1]!));
+    let dw: Float32Array[];
+    let db: (Float32Array | null)[];
+    let theta: Float32Array | null = null;
+    if (plan.flat) {
+      // Every entry of theta is some layer's w or b: all written.
+      const t = alloc(backend, plan.size);
+      theta = t;
+      dw = plan.wOff.map((o, l) =>
+        t.subarray(o, o + widths[l]! * widths[l + 1]!));
+      db = plan.bOff.map((o, l) =>
+        (o < 0 ? null : t.subarray(o, o + widths[l + 1]!)));
+    } else {
+      dw = plan.wAt.map((_, l) =>
+        alloc(backend, widths[l]! * widths[l + 1]!));
+      db = plan.bAt.map((i, l) =>
+        (i < 0 ? null : alloc(backend, widths[l + 1]!)));
+    }
     const g0 = alloc(backend, batch * widths[1]!);
     addon!.mlpBackward(
       batch, widths, plan.acts, plan.alphas, get(inputs[xAt]!, 'x'), ws(),
-      hidden(), get(dy, 'dy'), dw, bAt.map((i, l) => (i < 0 ? null : db[l]!)),
-      null, g0,
+      hidden(), get(dy, 'dy'), dw, db, null, g0,
     );
-    params = { dw, db, g0 };
+    params = { dw, db, theta, g0 };
     // g0 is only read if the input's closure follows; otherwise it goes
     // back to the pool with the saved arrays.
     kept.spare.push(g0);
@@ -552,11 +620,16 @@ export function mlpGradient(
   };
 
   const grads: Record<string, () => tf.Tensor> = {};
-  for (let l = 0; l < L; ++l) {
-    grads[wAt[l]!] = () =>
-      tensor(paramGrads().dw[l]!, [widths[l]!, widths[l + 1]!]);
-    if (bAt[l]! >= 0) {
-      grads[bAt[l]!] = () => tensor(paramGrads().db[l]!, [widths[l + 1]!]);
+  if (plan.flat) {
+    grads[0] = () => tensor(paramGrads().theta!, [plan.size]);
+  } else {
+    for (let l = 0; l < L; ++l) {
+      grads[plan.wAt[l]!] = () =>
+        tensor(paramGrads().dw[l]!, [widths[l]!, widths[l + 1]!]);
+      if (plan.bAt[l]! >= 0) {
+        grads[plan.bAt[l]!] = () =>
+          tensor(paramGrads().db[l]!, [widths[l + 1]!]);
+      }
     }
   }
   grads[xAt] = () => {

@@ -15,6 +15,12 @@ export type { Dataset, Mixture } from './data/index.js';
 export { loadMnist, loadFashionMnist } from './data/mnist.js';
 
 export * as nn from './nn/index.js';
+// Fused training ops for hand-written loops (one native kernel each on
+// modescope-native, standard ops elsewhere): dense, denseChain,
+// denseChainFlat (an MLP's parameters in one flat tensor), softplusMean,
+// activation, batchNormTrain, minibatchKernelSum, adamUpdateAll and
+// adamUpdateFlat.
+export * as fused from './backend/fused.js';
 export { discriminatorLoss, generatorLoss, type LossKind } from './gan/losses.js';
 export { gradientPenalty, r1Penalty } from './gan/penalties.js';
 export { optimizerStep, initOptState, type OptimizerConfig } from './gan/optim.js';

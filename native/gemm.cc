@@ -220,7 +220,9 @@ void narrow_rows(const float* A, int lda, int i0, const float (*col)[KC],
     for (int r = 0; r < R; ++r) x[r] = _mm256_loadu_ps(a[r] + p);
     for (int j = 0; j < N; ++j) {
       const __m256 c = _mm256_loadu_ps(col[j] + p);
-      for (int r = 0; r < R; ++r) acc[r][j] = _mm256_fmadd_ps(x[r], c, acc[r][j]);
+      for (int r = 0; r < R; ++r) {
+        acc[r][j] = _mm256_fmadd_ps(x[r], c, acc[r][j]);
+      }
     }
   }
   for (int r = 0; r < R; ++r) {
@@ -262,7 +264,9 @@ void narrow_block(bool ta, int M, const float* A, int lda,
                   bool add) {
   if (!ta) {
     int i = 0;
-    for (; i + 2 <= M; i += 2) narrow_rows<N, 2>(A, lda, i, col, kc, C, ldc, add);
+    for (; i + 2 <= M; i += 2) {
+      narrow_rows<N, 2>(A, lda, i, col, kc, C, ldc, add);
+    }
     if (i < M) narrow_rows<N, 1>(A, lda, i, col, kc, C, ldc, add);
     return;
   }
@@ -272,7 +276,9 @@ void narrow_block(bool ta, int M, const float* A, int lda,
     // The lanes' arithmetic, one row at a time.
     for (int j = 0; j < N; ++j) {
       float s = 0.f;
-      for (int p = 0; p < kc; ++p) s = std::fma(A[(long)p * lda + i], col[j][p], s);
+      for (int p = 0; p < kc; ++p) {
+        s = std::fma(A[(long)p * lda + i], col[j][p], s);
+      }
       float* c = C + (long)i * ldc + j;
       *c = add ? *c + s : s;
     }

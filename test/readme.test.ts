@@ -7,7 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const root = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 test('README: the "As a library" example runs and leaves its tensors ' +
   'accounted for', () => {
@@ -17,10 +18,13 @@ test('README: the "As a library" example runs and leaves its tensors ' +
   const code = /```js\n([\s\S]*?)```/.exec(section!)?.[1];
   assert.ok(code, 'the section has a js block');
   const index = path.join(root, 'dist', 'src', 'index.js');
-  const script = code!.replace("from 'modescope'", `from ${JSON.stringify(index)}`) +
+  const script =
+    code!.replace("from 'modescope'", `from ${JSON.stringify(index)}`) +
     '\nconsole.log(JSON.stringify({ backend: tf.getBackend(), ' +
-    'tensors: tf.memory().numTensors, finite: Number.isFinite(tf.sum(theta).dataSync()[0]) }));\n';
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'modescope-readme-')), 'ex.mjs');
+    'tensors: tf.memory().numTensors, ' +
+    'finite: Number.isFinite(tf.sum(theta).dataSync()[0]) }));\n';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modescope-readme-'));
+  const file = path.join(dir, 'ex.mjs');
   fs.writeFileSync(file, script);
   const r = spawnSync(process.execPath, [file], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);

@@ -214,7 +214,8 @@ export function flatMlpSize(spec: FlatMlpSpec): number {
   const { widths } = spec;
   let n = 0;
   for (let l = 0; l + 1 < widths.length; ++l) {
-    n += widths[l]! * widths[l + 1]! + (spec.bias === false ? 0 : widths[l + 1]!);
+    n += widths[l]! * widths[l + 1]!;
+    if (spec.bias !== false) n += widths[l + 1]!;
   }
   return n;
 }
@@ -239,7 +240,10 @@ function checkFlatSpec(spec: FlatMlpSpec): void {
  * Layer l's weight [widths[l], widths[l+1]] and bias of a flat parameter
  * tensor, as standard-op slices (differentiable to any order).
  */
-export function flatMlpLayers(theta: tf.Tensor, spec: FlatMlpSpec): ChainLayer[] {
+export function flatMlpLayers(
+  theta: tf.Tensor,
+  spec: FlatMlpSpec,
+): ChainLayer[] {
   checkFlatSpec(spec);
   const { widths } = spec;
   const out: ChainLayer[] = [];

@@ -487,7 +487,8 @@ test('adamUpdateFlat equals adamUpdateAll to the bit, on native and on ' +
       tf.tidy(() => {
         const t = arrs.map((a) => tf.tensor(a.data, a.shape));
         const pick = (k: number) => shapes.map((_, i) => t[4 * i + k]!);
-        const flat = (ts: tf.Tensor[]) => tf.concat(ts.map((x) => tf.reshape(x, [-1])));
+        const flat = (ts: tf.Tensor[]) =>
+          tf.concat(ts.map((x) => tf.reshape(x, [-1])));
         for (const step of [1, 7]) {
           const opts = { lr: 1e-3, beta1: 0.5, beta2: 0.999, eps: 1e-8, step };
           const a = adamUpdateAll(pick(0), pick(1), pick(2), pick(3), opts);

@@ -306,10 +306,12 @@ export function fusedKernels(addon: NativeAddon): tf.KernelConfig[] {
       );
       const out = p2.map((a, i) => output(backend, shapes[i]!, a));
       if (flat) {
-        out.push(output(backend, [offset], fm2!), output(backend, [offset], fv2!));
+        out.push(output(backend, [offset], fm2!));
+        out.push(output(backend, [offset], fv2!));
       } else {
-        for (let i = 0; i < count; ++i) out.push(output(backend, shapes[i]!, m2[i]!));
-        for (let i = 0; i < count; ++i) out.push(output(backend, shapes[i]!, v2[i]!));
+        const wrap = (a: Float32Array, i: number) =>
+          output(backend, shapes[i]!, a);
+        out.push(...m2.map(wrap), ...v2.map(wrap));
       }
       return out;
     }),

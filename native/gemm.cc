@@ -199,7 +199,8 @@ void micro(int kc, const AP& ap, const float* b, float* C, int ldc, int mr,
 // where a thread's slab of rows starts: the same bits on any thread count.
 #ifdef MS_AVX2
 inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v),
+                        _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
   s = _mm_add_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);

@@ -24,7 +24,7 @@ import { tf } from '../../src/runtime/tf.js';
 import { Rng } from '../../src/util/rng.js';
 import {
   activation, adamUpdateFlat, batchNormTrain, dense, denseChainFlat,
-  softplusMean, type FlatMlpSpec,
+  flatMlpSize, softplusMean, type FlatMlpSpec,
 } from '../../src/backend/fused.js';
 
 export type ConfigName = 'T1' | 'C1';
@@ -54,23 +54,20 @@ function uniform(rng: Rng, shape: number[], fanIn: number): T {
  * layer drawn with PyTorch's nn.Linear init.
  */
 function mlp(rng: Rng, widths: number[]): { theta: T; spec: FlatMlpSpec } {
-  const parts: Float32Array[] = [];
-  for (let i = 0; i + 1 < widths.length; ++i) {
-    const s = 1 / Math.sqrt(widths[i]!);
-    parts.push(rng.uniformArray(widths[i]! * widths[i + 1]!, -s, s));
-    parts.push(rng.uniformArray(widths[i + 1]!, -s, s));
-  }
-  const n = parts.reduce((a, p) => a + p.length, 0);
-  const flat = new Float32Array(n);
-  let at = 0;
-  for (const p of parts) {
-    flat.set(p, at);
-    at += p.length;
-  }
   const layers = widths.slice(1).map((_, i) => ({
     activation: i + 2 < widths.length ? 'relu' as const : 'linear' as const,
   }));
-  return { theta: tf.tensor1d(flat), spec: { widths, layers } };
+  const spec = { widths, layers };
+  const flat = new Float32Array(flatMlpSize(spec));
+  let at = 0;
+  for (let i = 0; i + 1 < widths.length; ++i) {
+    const s = 1 / Math.sqrt(widths[i]!);
+    for (const n of [widths[i]! * widths[i + 1]!, widths[i + 1]!]) {
+      flat.set(rng.uniformArray(n, -s, s), at);
+      at += n;
+    }
+  }
+  return { theta: tf.tensor1d(flat), spec };
 }
 
 function makeT1(rng: Rng): Model {

@@ -1,6 +1,8 @@
 /**
- * Fused training ops with their own gradients: a dense layer, a standalone
- * activation, and one Adam update for every parameter.
+ * Fused training ops with their own gradients: a dense layer, a chain of
+ * them (denseChain; denseChainFlat with every weight and bias in one flat
+ * tensor), a standalone activation, and one Adam update for every
+ * parameter (adamUpdateAll; adamUpdateFlat with the moments flat).
  *
  * On the `modescope-native` backend each op is one native kernel
  * (src/backend/native/fused_kernels.ts) and a dense layer's backward pass
@@ -15,8 +17,8 @@
  * may be differentiated any number of times (WGAN-GP, R1, unrolled GANs):
  * inside nested gradient scopes they run as the composite of standard ops
  * (unfused, slower, exact), see useFused; plain first-order training takes
- * the fused kernels. adamUpdateAll has no
- * gradient (an optimiser step is never differentiated).
+ * the fused kernels. adamUpdateAll and adamUpdateFlat have no gradient
+ * (an optimiser step is never differentiated).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ACT as ACT_CODE, type ActName } from './native/addon.js';
@@ -449,11 +451,6 @@ export function adamUpdateAll(
   v: tf.Tensor[],
   options: AdamOptions,
 ): AdamState {
-  const lr = options.lr;
-  const beta1 = options.beta1 ?? 0.9;
-  const beta2 = options.beta2 ?? 0.999;
-  const eps = options.eps ?? 1e-8;
-  const step = options.step;
   const n = params.length;
   if (grads.length !== n || m.length !== n || v.length !== n) {
     throw new RangeError(
@@ -461,11 +458,8 @@ export function adamUpdateAll(
         `got ${n}, ${grads.length}, ${m.length} and ${v.length}`,
     );
   }
-  if (!Number.isInteger(step) || step < 1) {
-    throw new RangeError(
-      `adamUpdateAll: step must be an integer >= 1, but got ${step}`,
-    );
-  }
+  const { lr, beta1, beta2, eps, step } = adamSettings('adamUpdateAll',
+    options);
   for (let i = 0; i < n; ++i) {
     const shape = params[i]!.shape;
     const lists = [grads, m, v];
@@ -497,6 +491,23 @@ export function adamUpdateAll(
     };
   }
   return adamComposite(params, grads, m, v, lr, beta1, beta2, eps, step);
+}
+
+/** AdamOptions with their defaults, the step checked. */
+function adamSettings(where: string, options: AdamOptions) {
+  const step = options.step;
+  if (!Number.isInteger(step) || step < 1) {
+    throw new RangeError(
+      `${where}: step must be an integer >= 1, but got ${step}`,
+    );
+  }
+  return {
+    lr: options.lr,
+    beta1: options.beta1 ?? 0.9,
+    beta2: options.beta2 ?? 0.999,
+    eps: options.eps ?? 1e-8,
+    step,
+  };
 }
 
 /** adamUpdateAll in standard ops, one parameter at a time. */
@@ -570,16 +581,8 @@ export function adamUpdateFlat(
         `${n} and ${grads.length}`,
     );
   }
-  const lr = options.lr;
-  const beta1 = options.beta1 ?? 0.9;
-  const beta2 = options.beta2 ?? 0.999;
-  const eps = options.eps ?? 1e-8;
-  const step = options.step;
-  if (!Number.isInteger(step) || step < 1) {
-    throw new RangeError(
-      `adamUpdateFlat: step must be an integer >= 1, but got ${step}`,
-    );
-  }
+  const { lr, beta1, beta2, eps, step } = adamSettings('adamUpdateFlat',
+    options);
   for (let i = 0; i < n; ++i) {
     if (!sameShape(grads[i]!.shape, params[i]!.shape)) {
       throw new RangeError(

@@ -186,6 +186,28 @@ test('denseChainFlat equals denseChain over the same weights, to the bit ' +
     });
   });
 
+test('denseChainFlat on native: the forward memo tells apart two layouts ' +
+  'of the same theta and x', { skip: skip() }, () => {
+  tf.setBackend('modescope-native');
+  tf.tidy(() => {
+    const rng = new Rng(24);
+    // Both 9 parameters without biases: 1*1 + 1*4 + 4*1 and 1*4 + 4*1 + 1*1.
+    const a: FlatMlpSpec = { widths: [1, 1, 4, 1], layers: [{}, {}, {}],
+      bias: false };
+    const b: FlatMlpSpec = { widths: [1, 4, 1, 1], layers: [{}, {}, {}],
+      bias: false };
+    const theta = tf.tensor(rand(rng, [9]).data, [9]);
+    const x = tf.tensor(rand(rng, [5, 1]).data, [5, 1]);
+    const ya = denseChainFlat(x, theta, a).dataSync();
+    const yb = denseChainFlat(x, theta, b).dataSync();
+    tf.setBackend('cpu');
+    assert.deepEqual(Array.from(yb).map((v) => v.toFixed(5)),
+      Array.from(denseChainFlat(x, theta, b).dataSync())
+        .map((v) => v.toFixed(5)));
+    assert.notDeepEqual(ya, yb);
+  });
+});
+
 test('denseChainFlat: gradient penalty through it (second order) -> cpu',
   { skip: skip() }, () => {
     const rng = new Rng(405);

@@ -473,22 +473,26 @@ function keepForBackward(
  */
 interface MlpMemo {
   ids: object[];
-  flat: boolean;
-  bAt: number[];
-  acts: Int32Array;
-  alphas: Float32Array;
+  plan: MlpPlan;
   /** A copy of the first output, the memo's own (not from the pool). */
   y: Float32Array;
   hidden: Hidden;
 }
 const MLP_MEMO: MlpMemo[] = [];
+const MLP_MEMO_SIZE = 4;
 
 function sameItems<E>(a: ArrayLike<E>, b: ArrayLike<E>): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; ++i) if (a[i] !== b[i]) return false;
   return true;
 }
-const MLP_MEMO_SIZE = 4;
+
+/** The same layout and activations (the inputs are compared apart). */
+function samePlan(a: MlpPlan, b: MlpPlan): boolean {
+  return a.flat === b.flat && sameItems(a.widths, b.widths) &&
+    sameItems(a.bAt, b.bAt) && sameItems(a.bOff, b.bOff) &&
+    sameItems(a.acts, b.acts) && sameItems(a.alphas, b.alphas);
+}
 
 export function mlpKernel(addon: NativeAddon): tf.KernelConfig {
   return kernel('MsMlp', (inputs, cpu, attrs) => {
@@ -499,17 +503,10 @@ export function mlpKernel(addon: NativeAddon): tf.KernelConfig {
     const L = plan.acts.length;
     const shape = [batch, widths[L]!];
     const ids = list.map((t) => t.dataId as object);
-    // The same inputs in the same slots (so the same biases) and the
-    // same activations: the same result.
-    let hit: MlpMemo | undefined;
-    for (const m of MLP_MEMO) {
-      if (sameItems(m.ids, ids) && m.flat === plan.flat &&
-        sameItems(m.bAt, plan.flat ? plan.bOff : plan.bAt) &&
-        sameItems(m.acts, plan.acts) && sameItems(m.alphas, plan.alphas)) {
-        hit = m;
-        break;
-      }
-    }
+    // The same inputs in the same slots with the same layout and
+    // activations: the same result.
+    const hit = MLP_MEMO.find((m) =>
+      sameItems(m.ids, ids) && samePlan(m.plan, plan));
     if (hit) {
       const y = alloc(backend, hit.y.length);
       y.set(hit.y);
@@ -538,10 +535,7 @@ export function mlpKernel(addon: NativeAddon): tf.KernelConfig {
     const copy = evicted && evicted.y.length === y.length
       ? evicted.y : new Float32Array(y.length);
     copy.set(y);
-    MLP_MEMO.unshift({
-      ids, flat: plan.flat, bAt: plan.flat ? plan.bOff : plan.bAt,
-      acts: plan.acts, alphas: plan.alphas, y: copy, hidden,
-    });
+    MLP_MEMO.unshift({ ids, plan, y: copy, hidden });
     return out;
   });
 }
